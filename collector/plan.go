@@ -1,0 +1,91 @@
+package collector
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan"
+)
+
+// EntryKind is the type of one entry of the root filesystem.
+type EntryKind int
+
+const (
+	Dir EntryKind = iota
+	File
+	Symlink
+	Hardlink
+)
+
+func (k EntryKind) String() string {
+	return [...]string{"dir", "file", "symlink", "hardlink"}[k]
+}
+
+// MarshalText makes an EntryKind read as its name in JSON.
+func (k EntryKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// An Entry is one path of the root filesystem to build. Owner is always 0:0.
+type Entry struct {
+	Path string    `json:"path"` // absolute, clean path in the image
+	Kind EntryKind `json:"kind"`
+	// Source is, for a File, the path inside the source Root to read it
+	// from (its real path: no symlinks). Empty for generated files.
+	Source string      `json:"source,omitempty"`
+	Data   []byte      `json:"-"` // content of a generated File (passwd, group…)
+	Mode   fs.FileMode `json:"mode"`
+	Size   int64       `json:"size,omitempty"`
+	// Target is a Symlink's content as written, or for a Hardlink the
+	// image path of the file it links to.
+	Target  string   `json:"target,omitempty"`
+	Reasons []string `json:"reasons"` // why it is there, e.g. "needed by /usr/bin/curl (ld.so.cache)"
+}
+
+// Platform is the os/architecture/variant of the programs in a plan.
+type Platform struct {
+	OS           string `json:"os"`
+	Architecture string `json:"architecture"`
+	Variant      string `json:"variant,omitempty"`
+}
+
+func (p Platform) String() string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+// A Plan is the whole root filesystem to build, sorted by path, each path
+// once, with every parent directory present. Writers read nothing else.
+type Plan struct {
+	Root     *elfscan.Root  `json:"-"` // where Sources are read from
+	Graph    *elfscan.Graph `json:"-"` // the loader closure it was built from
+	Entries  []Entry        `json:"entries"`
+	Programs []string       `json:"programs"`           // the roots that are programs, in the order given: the default entrypoint is the first
+	Env      []string       `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
+	Platform Platform       `json:"platform"`           // from the programs' ELF headers
+	Warnings []string       `json:"warnings,omitempty"` // things the user should know (dlopen…)
+}
+
+// Open returns the content of a File entry.
+func (p *Plan) Open(e *Entry) (io.ReadCloser, error) {
+	if e.Kind != File {
+		return nil, fmt.Errorf("%s: not a file", e.Path)
+	}
+	if e.Source == "" {
+		return io.NopCloser(strings.NewReader(string(e.Data))), nil
+	}
+	return p.Root.Open(e.Source)
+}
+
+// Lookup returns the entry at path, or nil.
+func (p *Plan) Lookup(path string) *Entry {
+	i := sort.Search(len(p.Entries), func(i int) bool { return p.Entries[i].Path >= path })
+	if i < len(p.Entries) && p.Entries[i].Path == path {
+		return &p.Entries[i]
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package elfscan
+
+// Step says how the loader found an object: the reason printed for it.
+type Step int
+
+const (
+	StepRoot        Step = iota // named by the user
+	StepInterp                  // PT_INTERP of the root
+	StepPath                    // a DT_NEEDED name with a slash, opened as a path
+	StepRPath                   // DT_RPATH of the requester or of its loader chain
+	StepLibraryPath             // LD_LIBRARY_PATH (the resolver's option)
+	StepRunPath                 // DT_RUNPATH of the requester
+	StepCache                   // /etc/ld.so.cache
+	StepDefault                 // the default directories (or musl's path file)
+	StepLoader                  // musl: the name is musl's libc, i.e. the loader itself
+)
+
+var stepNames = [...]string{"root", "interpreter", "path", "rpath", "library-path", "runpath", "ld.so.cache", "default", "loader"}
+
+func (s Step) String() string {
+	if int(s) < len(stepNames) {
+		return stepNames[s]
+	}
+	return "unknown"
+}
+
+// MarshalText makes a Step read as its name in JSON.
+func (s Step) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// An Object is one file the loader maps, with the reason it was mapped.
+type Object struct {
+	// Path is the path the loader opened: the search directory joined with
+	// the name, or the name itself when it has a slash. This is where the
+	// file must be in an image.
+	Path string `json:"path"`
+	// RealPath is Path with every symlink resolved; Links are the links
+	// followed from Path to RealPath, in order.
+	RealPath string `json:"realpath"`
+	Links    []Link `json:"links,omitempty"`
+	File     *File  `json:"file"`
+
+	Name   string  `json:"name"`             // the name it was asked for (a DT_NEEDED entry, PT_INTERP, or the root)
+	Parent *Object `json:"-"`                // the object whose request first loaded it (nil for a root)
+	Step   Step    `json:"step"`             // how it was found
+	Dir    string  `json:"dir,omitempty"`    // the search directory, for search steps
+	HWCaps string  `json:"hwcaps,omitempty"` // the glibc-hwcaps subdirectory it was found in, if any
+}
+
+// Chain returns the object and its loaders up to the root: the "needed by"
+// path printed for missing libraries.
+func (o *Object) Chain() []*Object {
+	var c []*Object
+	for x := o; x != nil; x = x.Parent {
+		c = append(c, x)
+	}
+	return c
+}
+
+// A Missing is a DT_NEEDED name that no search step found.
+type Missing struct {
+	Name string  `json:"name"`
+	By   *Object `json:"-"` // the requester; By.Chain() leads to the root
+}
+
+// A Closure is everything the loader maps to start one root.
+type Closure struct {
+	Root   *Object `json:"root"`
+	Interp *Object `json:"interp,omitempty"` // nil for static files and libraries
+	// Objects are the root, then the interpreter, then every library in
+	// the loader's breadth-first load order, each once.
+	Objects []*Object `json:"objects"`
+	Missing []Missing `json:"missing,omitempty"`
+	// HWCapsVariants lists libraries for which the root holds glibc-hwcaps
+	// variants above the selected level (path → levels), for the report.
+	HWCapsVariants map[string][]string `json:"hwcaps_variants,omitempty"`
+}
+
+// A Graph is the result of resolving one or more roots.
+type Graph struct {
+	Root     *Root      `json:"-"`
+	Closures []*Closure `json:"closures"`
+}
+
+// Objects returns the union of the closures' objects, each path once, in
+// the order first met: the roots' files, interpreters and libraries.
+func (g *Graph) Objects() []*Object {
+	seen := map[string]bool{}
+	var out []*Object
+	for _, c := range g.Closures {
+		for _, o := range c.Objects {
+			if !seen[o.Path] {
+				seen[o.Path] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// Missing returns every missing name of every closure.
+func (g *Graph) Missing() []Missing {
+	var out []Missing
+	for _, c := range g.Closures {
+		out = append(out, c.Missing...)
+	}
+	return out
+}
