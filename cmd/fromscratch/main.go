@@ -1,0 +1,153 @@
+// Command fromscratch turns a dynamically linked Linux program into a minimal
+// FROM scratch container image: it reads the program's ELF files, resolves
+// the libraries exactly as the dynamic loader would (without running
+// anything), adds what the loader does not show, and writes a root
+// filesystem or an OCI image.
+//
+//	fromscratch deps   [flags] FILE...         what the loader would load, and why
+//	fromscratch rootfs -o DIR [flags] FILE...  a root filesystem in which FILE runs
+//	fromscratch image  [flags] FILE...         an OCI image: layout, docker tarball or registry
+//
+// The logic lives in the elfscan and collector packages; this command only
+// parses flags, calls them and prints.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes: 1 means the job was done but something is missing (a library
+// the loader would not find); 2 means bad input or a failure.
+const (
+	exitMissing = 1
+	exitError   = 2
+)
+
+// A command is one subcommand of fromscratch.
+type command struct {
+	name  string
+	args  string // the synopsis after the name
+	short string
+	long  string
+	// flags declares the command's flags; run is called with the rest.
+	flags func(fs *pflag.FlagSet) func(args []string) error
+}
+
+var commands = []*command{depsCommand, rootfsCommand, imageCommand, versionCommand}
+
+// errMissing reports that the command finished but the closure is not
+// complete; what is missing has been printed.
+var errMissing = errors.New("missing libraries")
+
+// usageError is a mistake in the command line: it prints with a hint to
+// --help.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without os.Exit, for tests.
+func run(args []string, stdout, stderr io.Writer) int {
+	out, errw = stdout, stderr
+	if len(args) == 0 {
+		mainUsage(stderr)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				return runCommand(c, []string{"--help"})
+			}
+		}
+		mainUsage(stdout)
+		return 0
+	case "--version":
+		args[0] = "version"
+	}
+	c := lookup(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "fromscratch: unknown command %q (see fromscratch --help)\n", args[0])
+		return exitError
+	}
+	return runCommand(c, args[1:])
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// out and errw are where commands print; run sets them.
+var out, errw io.Writer = os.Stdout, os.Stderr
+
+func runCommand(c *command, args []string) int {
+	fs := pflag.NewFlagSet("fromscratch "+c.name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	do := c.flags(fs)
+	help := fs.BoolP("help", "h", false, "show this help")
+	fs.SetInterspersed(true)
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+		return exitError
+	}
+	if *help {
+		commandUsage(out, c, fs)
+		return 0
+	}
+	err := do(fs.Args())
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errMissing):
+		return exitMissing
+	case errors.As(err, &ue):
+		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+	default:
+		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, oneLine(err))
+	}
+	return exitError
+}
+
+// oneLine keeps an error to one line: wrapped multi-line messages from
+// dependencies would otherwise break the one-line-error rule.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprint(w, `fromscratch: a minimal FROM scratch image of a dynamically linked program.
+
+Usage:
+  fromscratch COMMAND [flags] FILE...
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprint(w, `
+Run 'fromscratch COMMAND --help' for a command's flags.
+Exit status: 0 done, 1 done but libraries are missing, 2 error.
+`)
+}
+
+func commandUsage(w io.Writer, c *command, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "Usage: fromscratch %s %s\n\n%s\n", c.name, c.args, strings.TrimSpace(c.long))
+	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsagesWrapped(100))
+}
