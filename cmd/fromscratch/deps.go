@@ -137,10 +137,73 @@ func realSuffix(o *elfscan.Object) string {
 	return ""
 }
 
-// writeJSON prints the graph: per closure, every object with the name that
-// loaded it, its requester, the search step and the links on the way.
+// jsonObject is one object in --json output: a stable schema, flat, with
+// the requester named by path (the Graph itself links objects by pointer).
+type jsonObject struct {
+	Path     string         `json:"path"`
+	RealPath string         `json:"realpath,omitempty"`
+	Name     string         `json:"name"`
+	Kind     string         `json:"kind"`
+	Soname   string         `json:"soname,omitempty"`
+	Needed   []string       `json:"needed"`
+	RPath    []string       `json:"rpath,omitempty"`
+	RunPath  []string       `json:"runpath,omitempty"`
+	NeededBy string         `json:"needed_by,omitempty"`
+	Step     string         `json:"step"`
+	Dir      string         `json:"dir,omitempty"`
+	HWCaps   string         `json:"hwcaps,omitempty"`
+	Links    []elfscan.Link `json:"links,omitempty"`
+}
+
+type jsonMissing struct {
+	Name  string   `json:"name"`
+	Chain []string `json:"needed_by"` // requester first, the root last
+}
+
+type jsonClosure struct {
+	Root    string        `json:"root"`
+	Interp  string        `json:"interpreter,omitempty"`
+	Objects []jsonObject  `json:"objects"`
+	Missing []jsonMissing `json:"missing"`
+}
+
+// writeJSON prints the graph: per closure, every object in load order with
+// the name that loaded it, its requester, the search step and the links on
+// the way, then the missing names with their chains.
 func writeJSON(w io.Writer, g *elfscan.Graph) error {
+	closures := []jsonClosure{}
+	for _, c := range g.Closures {
+		jc := jsonClosure{Root: c.Root.Path, Objects: []jsonObject{}, Missing: []jsonMissing{}}
+		if c.Interp != nil {
+			jc.Interp = c.Interp.Path
+		}
+		for _, o := range c.Objects {
+			jo := jsonObject{
+				Path: o.Path, RealPath: o.RealPath, Name: o.Name,
+				Step: o.Step.String(), Dir: o.Dir, HWCaps: o.HWCaps, Links: o.Links,
+				Needed: []string{},
+			}
+			if f := o.File; f != nil {
+				jo.Kind, jo.Soname, jo.RPath, jo.RunPath = f.Kind.String(), f.Soname, f.RPath, f.RunPath
+				if f.Needed != nil {
+					jo.Needed = f.Needed
+				}
+			}
+			if o.Parent != nil {
+				jo.NeededBy = o.Parent.Path
+			}
+			jc.Objects = append(jc.Objects, jo)
+		}
+		for _, m := range c.Missing {
+			jm := jsonMissing{Name: m.Name}
+			for _, x := range m.By.Chain() {
+				jm.Chain = append(jm.Chain, x.Path)
+			}
+			jc.Missing = append(jc.Missing, jm)
+		}
+		closures = append(closures, jc)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(g)
+	return enc.Encode(map[string]any{"closures": closures})
 }
