@@ -15,6 +15,10 @@ import (
 // does not start with the ELF magic.
 var ErrNotELF = errors.New("not an ELF file")
 
+// errPanic is wrapped by the error Scan returns when reading a file made the
+// scanner panic: a bug, which the fuzz test looks for.
+var errPanic = errors.New("internal error reading the ELF file")
+
 // A FormatError is an ELF file that cannot be read: truncated, corrupt, or
 // not ELF at all (Err is then ErrNotELF).
 type FormatError struct {
@@ -26,13 +30,21 @@ func (e *FormatError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *FormatError) Unwrap() error { return e.Err }
 
 // Limits on what one file may make us read, so that a hostile file cannot
-// make the scanner allocate without bound.
+// make the scanner allocate without bound. Every read is also bounded by
+// the file's size, so a limit only matters for a file at least that big.
+// Real files stay far below them: the largest DT_STRTAB on a Debian system
+// (libLLVM) is a few MiB.
 const (
-	maxInterp   = 4096     // PT_INTERP
-	maxDynamic  = 1 << 20  // PT_DYNAMIC
+	maxInterp   = 4096     // PT_INTERP (PATH_MAX: the kernel refuses longer)
+	maxDynamic  = 1 << 20  // PT_DYNAMIC: 65536 entries of 16 bytes
 	maxStrtab   = 64 << 20 // DT_STRTAB
 	maxSymbols  = 1 << 22  // dynamic symbols
 	maxPathList = 4096     // entries of an RPATH/RUNPATH
+	maxARMAttrs = 1 << 16  // .ARM.attributes
+	// Strings copied out of DT_STRTAB (names, paths, imports) may total
+	// no more than twice its size plus this: overlapping offsets must not
+	// turn a small file into gigabytes of strings.
+	stringSlack = 1 << 20
 )
 
 // Open scans the ELF file p inside root.
@@ -50,37 +62,63 @@ func Open(root *Root, p string) (*File, error) {
 }
 
 // Scan reads the ELF file of the given size from r; name is used in errors
-// and as File.Path. Everything the loader uses is read through the program
-// headers (PT_INTERP, PT_DYNAMIC, PT_LOAD), as the loader reads it, so files
-// without section headers are read the same way as any other.
+// and as File.Path. Everything the loader uses is read through the ELF
+// header and the program headers (PT_INTERP, PT_DYNAMIC, PT_LOAD), as the
+// loader reads it: section headers are never needed, so a file without
+// them, or with corrupt ones, reads the same as any other. Every read is
+// bounded by the file's size and by the limits above; any error is a
+// *FormatError naming the file.
 func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
 	defer func() {
-		// debug/elf has panicked on hostile input before; never let that
-		// reach the caller.
+		// A panic is a bug, but one hostile file must not take the whole
+		// program down with it.
 		if p := recover(); p != nil {
-			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("corrupt ELF file (%v)", p)}
+			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
 		}
 	}()
-	var magic [4]byte
-	if n, _ := r.ReadAt(magic[:], 0); n < 4 || string(magic[:]) != elf.ELFMAG {
-		return nil, &FormatError{Path: name, Err: ErrNotELF}
+	if size < 0 {
+		size = 0
 	}
-	sr := io.NewSectionReader(r, 0, size)
-	ef, err := elf.NewFile(sr)
-	if err != nil {
-		return nil, &FormatError{Path: name, Err: cleanELFError(err)}
-	}
-	s := &scanner{name: name, r: sr, size: size, ef: ef}
+	s := &scanner{name: name, r: r, size: uint64(size)}
 	return s.scan()
 }
 
+// A header is the part of the ELF header the scanner uses.
+type header struct {
+	class      elf.Class
+	data       elf.Data
+	osabi      elf.OSABI
+	typ        elf.Type
+	machine    elf.Machine
+	phoff      uint64
+	shoff      uint64
+	flags      uint32
+	phentsize  uint16
+	phnum      uint16
+	shentsize  uint16
+	shnum      uint16
+	wordSize   uint64
+	symEntSize uint64
+}
+
+// A prog is a program header.
+type prog struct {
+	typ    elf.ProgType
+	off    uint64
+	vaddr  uint64
+	filesz uint64
+}
+
 type scanner struct {
-	name string
-	r    *io.SectionReader
-	size int64
-	ef   *elf.File
-	bo   binary.ByteOrder
-	dyn  map[elf.DynTag][]uint64
+	name  string
+	r     io.ReaderAt
+	size  uint64
+	h     header
+	bo    binary.ByteOrder
+	progs []prog
+	dyn   map[elf.DynTag][]uint64
+	// stringBudget is how many more bytes may be copied out of DT_STRTAB.
+	stringBudget int
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -88,36 +126,42 @@ func (s *scanner) errorf(format string, args ...any) error {
 }
 
 func (s *scanner) scan() (*File, error) {
-	ef := s.ef
-	s.bo = ef.ByteOrder
-	f := &File{
-		Path:           s.name,
-		Class:          ef.Class,
-		Data:           ef.Data,
-		Machine:        ef.Machine,
-		OSABI:          ef.OSABI,
-		Type:           ef.Type,
-		SectionHeaders: len(ef.Sections) > 0,
-	}
-	if err := s.readEFlags(f); err != nil {
+	if err := s.readHeader(); err != nil {
 		return nil, err
 	}
-	var dynProg *elf.Prog
-	for _, p := range ef.Progs {
-		switch p.Type {
+	h := &s.h
+	f := &File{
+		Path:    s.name,
+		Class:   h.class,
+		Data:    h.data,
+		Machine: h.machine,
+		OSABI:   h.osabi,
+		Type:    h.typ,
+		EFlags:  h.flags,
+	}
+	f.SectionHeaders = s.hasSectionHeaders()
+	if err := s.readProgs(); err != nil {
+		return nil, err
+	}
+	var dynProg *prog
+	for i, p := range s.progs {
+		switch p.typ {
 		case elf.PT_INTERP:
-			b, err := s.readAt(p.Off, p.Filesz, maxInterp, "PT_INTERP")
+			// The kernel uses the first PT_INTERP.
+			if f.Interp != "" {
+				continue
+			}
+			b, err := s.readAt(p.off, p.filesz, maxInterp, "PT_INTERP")
 			if err != nil {
 				return nil, err
 			}
-			f.Interp = string(bytes.TrimRight(b, "\x00"))
-			if i := strings.IndexByte(f.Interp, 0); i >= 0 {
-				f.Interp = f.Interp[:i]
+			if i := bytes.IndexByte(b, 0); i >= 0 {
+				b = b[:i]
 			}
+			f.Interp = string(b)
 		case elf.PT_DYNAMIC:
-			if dynProg == nil {
-				dynProg = p
-			}
+			// glibc keeps the last PT_DYNAMIC it meets.
+			dynProg = &s.progs[i]
 		}
 	}
 	if dynProg != nil {
@@ -125,10 +169,22 @@ func (s *scanner) scan() (*File, error) {
 			return nil, err
 		}
 	}
+	if f.Machine == elf.EM_ARM && f.SectionHeaders {
+		f.armArch = s.readARMArch()
+	}
 	f.Kind = classify(f, dynProg != nil)
 	return f, nil
 }
 
+// classify tells what the kernel and the loader make of f.
+//
+//	gcc -static          ET_EXEC, no PT_INTERP          static
+//	gcc -static-pie      ET_DYN, no PT_INTERP, DF_1_PIE static-pie
+//	gcc -no-pie          ET_EXEC, PT_INTERP             dynamic
+//	gcc (PIE)            ET_DYN, PT_INTERP, DF_1_PIE    dynamic
+//	gcc -shared          ET_DYN, no PT_INTERP           shared
+//	libc.so.6            ET_DYN, PT_INTERP, DT_SONAME   shared (it runs, but is a library)
+//	ld-linux*.so         ET_DYN, no PT_INTERP, SONAME   shared
 func classify(f *File, dynamic bool) Kind {
 	switch f.Type {
 	case elf.ET_EXEC:
@@ -153,18 +209,115 @@ func classify(f *File, dynamic bool) Kind {
 	return KindOther
 }
 
-// readEFlags reads e_flags, which debug/elf does not expose.
-func (s *scanner) readEFlags(f *File) error {
-	off, n := int64(36), 4 // e_flags in Elf32_Ehdr
-	if f.Class == elf.ELFCLASS64 {
-		off = 48
+// readHeader reads and checks the ELF header, as the kernel and glibc's
+// open_verify do for the parts the scanner relies on.
+func (s *scanner) readHeader() error {
+	var b [64]byte
+	n, err := s.r.ReadAt(b[:min(uint64(len(b)), s.size)], 0)
+	if n < 4 || string(b[:4]) != elf.ELFMAG {
+		if err != nil && n < 4 && !errors.Is(err, io.EOF) {
+			return s.errorf("reading ELF header: %v", err)
+		}
+		return &FormatError{Path: s.name, Err: ErrNotELF}
 	}
-	var b [4]byte
-	if _, err := s.r.ReadAt(b[:n], off); err != nil {
-		return s.errorf("reading ELF header: %v", cleanELFError(err))
+	h := &s.h
+	h.class, h.data = elf.Class(b[elf.EI_CLASS]), elf.Data(b[elf.EI_DATA])
+	h.osabi = elf.OSABI(b[elf.EI_OSABI])
+	var ehsize int
+	switch h.class {
+	case elf.ELFCLASS32:
+		ehsize, h.wordSize, h.symEntSize = 52, 4, 16
+	case elf.ELFCLASS64:
+		ehsize, h.wordSize, h.symEntSize = 64, 8, 24
+	default:
+		return s.errorf("unknown ELF class %d", b[elf.EI_CLASS])
 	}
-	f.EFlags = s.bo.Uint32(b[:])
+	switch h.data {
+	case elf.ELFDATA2LSB:
+		s.bo = binary.LittleEndian
+	case elf.ELFDATA2MSB:
+		s.bo = binary.BigEndian
+	default:
+		return s.errorf("unknown ELF data encoding %d", b[elf.EI_DATA])
+	}
+	if n < ehsize {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return s.errorf("reading ELF header: %v", err)
+		}
+		return s.errorf("truncated ELF header (%d of %d bytes)", n, ehsize)
+	}
+	if v := elf.Version(b[elf.EI_VERSION]); v != elf.EV_CURRENT {
+		return s.errorf("unknown ELF version %d", v)
+	}
+	bo := s.bo
+	h.typ, h.machine = elf.Type(bo.Uint16(b[16:])), elf.Machine(bo.Uint16(b[18:]))
+	if v := bo.Uint32(b[20:]); v != uint32(elf.EV_CURRENT) {
+		return s.errorf("unknown ELF version %d in e_version", v)
+	}
+	var rest []byte // from e_flags on
+	if h.class == elf.ELFCLASS64 {
+		h.phoff, h.shoff, rest = bo.Uint64(b[32:]), bo.Uint64(b[40:]), b[48:]
+	} else {
+		h.phoff, h.shoff, rest = uint64(bo.Uint32(b[28:])), uint64(bo.Uint32(b[32:])), b[36:]
+	}
+	h.flags = bo.Uint32(rest)
+	// rest[4:6] is e_ehsize, which no loader checks.
+	h.phentsize, h.phnum = bo.Uint16(rest[6:]), bo.Uint16(rest[8:])
+	h.shentsize, h.shnum = bo.Uint16(rest[10:]), bo.Uint16(rest[12:])
 	return nil
+}
+
+// readProgs reads the program header table. Like glibc's loader it takes
+// e_phnum as the count (PN_XNUM is not special) and insists on the
+// class's e_phentsize.
+func (s *scanner) readProgs() error {
+	h := &s.h
+	if h.phnum == 0 {
+		return nil
+	}
+	entsize := uint64(32)
+	if h.class == elf.ELFCLASS64 {
+		entsize = 56
+	}
+	if uint64(h.phentsize) != entsize {
+		return s.errorf("program header size is %d, want %d", h.phentsize, entsize)
+	}
+	b, err := s.readAt(h.phoff, uint64(h.phnum)*entsize, 1<<16*entsize, "program headers")
+	if err != nil {
+		return err
+	}
+	s.progs = make([]prog, h.phnum)
+	bo := s.bo
+	for i := range s.progs {
+		e := b[uint64(i)*entsize:]
+		p := &s.progs[i]
+		p.typ = elf.ProgType(bo.Uint32(e))
+		if h.class == elf.ELFCLASS64 {
+			p.off, p.vaddr, p.filesz = bo.Uint64(e[8:]), bo.Uint64(e[16:]), bo.Uint64(e[32:])
+		} else {
+			p.off, p.vaddr, p.filesz = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:])), uint64(bo.Uint32(e[16:]))
+		}
+	}
+	return nil
+}
+
+// hasSectionHeaders reports whether the header points at a section header
+// table that lies inside the file. Nothing the loader needs is read from
+// it.
+func (s *scanner) hasSectionHeaders() bool {
+	h := &s.h
+	want := uint64(40)
+	if h.class == elf.ELFCLASS64 {
+		want = 64
+	}
+	if h.shoff == 0 || uint64(h.shentsize) != want {
+		return false
+	}
+	n := uint64(h.shnum)
+	if n == 0 {
+		n = 1 // extended numbering: the count is in section 0
+	}
+	return h.shoff <= s.size && n*want <= s.size-h.shoff
 }
 
 // readAt reads n bytes at off, refusing more than limit or past the file.
@@ -172,35 +325,35 @@ func (s *scanner) readAt(off, n uint64, limit uint64, what string) ([]byte, erro
 	if n > limit {
 		return nil, s.errorf("%s is %d bytes, over the limit of %d", what, n, limit)
 	}
-	if off > uint64(s.size) || n > uint64(s.size)-off {
+	if off > s.size || n > s.size-off {
 		return nil, s.errorf("%s at offset %d (%d bytes) is past the end of the file (%d bytes): truncated?", what, off, n, s.size)
 	}
 	b := make([]byte, n)
-	if _, err := s.r.ReadAt(b, int64(off)); err != nil {
-		return nil, s.errorf("reading %s: %v", what, cleanELFError(err))
+	if m, err := s.r.ReadAt(b, int64(off)); m < len(b) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = errors.New("truncated ELF file")
+		}
+		return nil, s.errorf("reading %s: %v", what, err)
 	}
 	return b, nil
 }
 
-func (s *scanner) readDynamic(f *File, p *elf.Prog) error {
-	b, err := s.readAt(p.Off, p.Filesz, maxDynamic, "PT_DYNAMIC")
+func (s *scanner) readDynamic(f *File, p *prog) error {
+	b, err := s.readAt(p.off, p.filesz, maxDynamic, "PT_DYNAMIC")
 	if err != nil {
 		return err
 	}
 	s.dyn = map[elf.DynTag][]uint64{}
-	wordSize := 4
-	if f.Class == elf.ELFCLASS64 {
-		wordSize = 8
-	}
+	ws := s.h.wordSize
 	word := func(b []byte) uint64 {
-		if wordSize == 8 {
+		if ws == 8 {
 			return s.bo.Uint64(b)
 		}
 		return uint64(s.bo.Uint32(b))
 	}
-	for len(b) >= 2*wordSize {
-		tag, val := elf.DynTag(word(b)), word(b[wordSize:])
-		b = b[2*wordSize:]
+	for uint64(len(b)) >= 2*ws {
+		tag, val := elf.DynTag(word(b)), word(b[ws:])
+		b = b[2*ws:]
 		if tag == elf.DT_NULL {
 			break
 		}
@@ -216,15 +369,12 @@ func (s *scanner) readDynamic(f *File, p *elf.Prog) error {
 	if err != nil {
 		return err
 	}
+	s.stringBudget = 2*len(strtab) + stringSlack
 	str := func(tag elf.DynTag, off uint64) (string, error) {
 		if off >= uint64(len(strtab)) {
 			return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, len(strtab))
 		}
-		b := strtab[off:]
-		if i := bytes.IndexByte(b, 0); i >= 0 {
-			b = b[:i]
-		}
-		return string(b), nil
+		return s.cstring(strtab[off:])
 	}
 	for _, off := range s.dyn[elf.DT_NEEDED] {
 		n, err := str(elf.DT_NEEDED, off)
@@ -233,21 +383,20 @@ func (s *scanner) readDynamic(f *File, p *elf.Prog) error {
 		}
 		f.Needed = append(f.Needed, n)
 	}
-	if v := s.dyn[elf.DT_SONAME]; len(v) > 0 {
-		if f.Soname, err = str(elf.DT_SONAME, v[0]); err != nil {
+	if v, ok := s.last(elf.DT_SONAME); ok {
+		if f.Soname, err = str(elf.DT_SONAME, v); err != nil {
 			return err
 		}
 	}
-	// The loader uses the first DT_RPATH and DT_RUNPATH it meets.
-	if v := s.dyn[elf.DT_RPATH]; len(v) > 0 {
-		p, err := str(elf.DT_RPATH, v[0])
+	if v, ok := s.last(elf.DT_RPATH); ok {
+		p, err := str(elf.DT_RPATH, v)
 		if err != nil {
 			return err
 		}
 		f.HasRPath, f.RPath = true, splitPath(p)
 	}
-	if v := s.dyn[elf.DT_RUNPATH]; len(v) > 0 {
-		p, err := str(elf.DT_RUNPATH, v[0])
+	if v, ok := s.last(elf.DT_RUNPATH); ok {
+		p, err := str(elf.DT_RUNPATH, v)
 		if err != nil {
 			return err
 		}
@@ -261,27 +410,57 @@ func (s *scanner) readDynamic(f *File, p *elf.Prog) error {
 	return nil
 }
 
-// one returns the first value of a dynamic tag, or 0.
-func (s *scanner) one(tag elf.DynTag) uint64 {
-	if v := s.dyn[tag]; len(v) > 0 {
-		return v[0]
+// cstring copies the NUL-terminated string at the start of b, charging it
+// to the string budget.
+func (s *scanner) cstring(b []byte) (string, error) {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
 	}
-	return 0
+	s.stringBudget -= len(b)
+	if s.stringBudget < 0 {
+		return "", s.errorf("the strings of DT_STRTAB overlap beyond reason (a hostile file?)")
+	}
+	return string(b), nil
+}
+
+// one returns the value of a dynamic tag, or 0. Like glibc's
+// elf_get_dynamic_info (and musl's decode_vec), the last entry of a tag
+// wins; only DT_NEEDED is a list.
+func (s *scanner) one(tag elf.DynTag) uint64 {
+	v, _ := s.last(tag)
+	return v
+}
+
+func (s *scanner) last(tag elf.DynTag) (uint64, bool) {
+	if v := s.dyn[tag]; len(v) > 0 {
+		return v[len(v)-1], true
+	}
+	return 0, false
+}
+
+// segment returns the file range of the PT_LOAD segment that maps the
+// virtual address addr: its file offset and how many bytes of it follow.
+func (s *scanner) segment(addr uint64, what string) (off, avail uint64, err error) {
+	for _, p := range s.progs {
+		if p.typ != elf.PT_LOAD || addr < p.vaddr || addr-p.vaddr >= p.filesz {
+			continue
+		}
+		return p.off + (addr - p.vaddr), p.filesz - (addr - p.vaddr), nil
+	}
+	return 0, 0, s.errorf("%s address %#x is in no PT_LOAD segment", what, addr)
 }
 
 // readVaddr reads n bytes at the virtual address addr, mapped to a file
 // offset through the PT_LOAD segment that contains it.
 func (s *scanner) readVaddr(addr, n, limit uint64, what string) ([]byte, error) {
-	for _, p := range s.ef.Progs {
-		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr-p.Vaddr >= p.Filesz {
-			continue
-		}
-		if n > p.Filesz-(addr-p.Vaddr) {
-			return nil, s.errorf("%s at address %#x (%d bytes) runs past its PT_LOAD segment", what, addr, n)
-		}
-		return s.readAt(p.Off+(addr-p.Vaddr), n, limit, what)
+	off, avail, err := s.segment(addr, what)
+	if err != nil {
+		return nil, err
 	}
-	return nil, s.errorf("%s address %#x is in no PT_LOAD segment", what, addr)
+	if n > avail {
+		return nil, s.errorf("%s at address %#x (%d bytes) runs past its PT_LOAD segment", what, addr, n)
+	}
+	return s.readAt(off, n, limit, what)
 }
 
 // readImports returns the names of the undefined dynamic symbols, read
@@ -296,10 +475,7 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	entsize := uint64(16)
-	if s.ef.Class == elf.ELFCLASS64 {
-		entsize = 24
-	}
+	entsize := s.h.symEntSize
 	if e := s.one(elf.DT_SYMENT); e != 0 && e != entsize {
 		return nil, s.errorf("DT_SYMENT is %d, want %d", e, entsize)
 	}
@@ -310,25 +486,27 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	seen := map[uint32]bool{}
 	var out []string
 	for i := uint64(1); i < n; i++ { // symbol 0 is the null symbol
 		e := b[i*entsize : (i+1)*entsize]
-		var nameOff uint32
+		nameOff := s.bo.Uint32(e[0:4])
 		var shndx uint16
-		if s.ef.Class == elf.ELFCLASS64 {
-			nameOff, shndx = s.bo.Uint32(e[0:4]), s.bo.Uint16(e[6:8])
+		if s.h.class == elf.ELFCLASS64 {
+			shndx = s.bo.Uint16(e[6:8])
 		} else {
-			nameOff, shndx = s.bo.Uint32(e[0:4]), s.bo.Uint16(e[14:16])
+			shndx = s.bo.Uint16(e[14:16])
 		}
-		if shndx != uint16(elf.SHN_UNDEF) || nameOff == 0 || uint64(nameOff) >= uint64(len(strtab)) {
+		if shndx != uint16(elf.SHN_UNDEF) || nameOff == 0 || uint64(nameOff) >= uint64(len(strtab)) || seen[nameOff] {
 			continue
 		}
-		name := strtab[nameOff:]
-		if i := bytes.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
+		seen[nameOff] = true
+		name, err := s.cstring(strtab[nameOff:])
+		if err != nil {
+			return nil, err
 		}
-		if len(name) > 0 {
-			out = append(out, string(name))
+		if name != "" {
+			out = append(out, name)
 		}
 	}
 	sort.Strings(out)
@@ -353,14 +531,10 @@ func (s *scanner) symbolCount() (uint64, error) {
 		return 0, err
 	}
 	nbuckets, symoffset, bloomSize := uint64(s.bo.Uint32(hdr[0:])), uint64(s.bo.Uint32(hdr[4:])), uint64(s.bo.Uint32(hdr[8:]))
-	word := uint64(4)
-	if s.ef.Class == elf.ELFCLASS64 {
-		word = 8
-	}
 	if nbuckets > maxSymbols || bloomSize > maxSymbols {
 		return 0, s.errorf("DT_GNU_HASH has %d buckets and %d bloom words, over the limit", nbuckets, bloomSize)
 	}
-	bucketsAddr := h + 16 + bloomSize*word
+	bucketsAddr := h + 16 + bloomSize*s.h.wordSize
 	bb, err := s.readVaddr(bucketsAddr, nbuckets*4, maxSymbols*4, "DT_GNU_HASH buckets")
 	if err != nil {
 		return 0, err
@@ -374,26 +548,149 @@ func (s *scanner) symbolCount() (uint64, error) {
 	if last < symoffset {
 		return symoffset, nil
 	}
-	// Walk the chain of the last bucket to its end (low bit set).
-	chains := bucketsAddr + nbuckets*4
-	for i := last; ; i++ {
-		if i-symoffset > maxSymbols {
-			return 0, s.errorf("DT_GNU_HASH chain does not end")
-		}
-		c, err := s.readVaddr(chains+(i-symoffset)*4, 4, 4, "DT_GNU_HASH chain")
+	// Walk the chain of the last bucket to its end (low bit set), reading
+	// the chain array in blocks rather than a word at a time.
+	off, avail, err := s.segment(bucketsAddr+nbuckets*4+(last-symoffset)*4, "DT_GNU_HASH chain")
+	if err != nil {
+		return 0, err
+	}
+	avail = min(avail, (maxSymbols-min(last, maxSymbols))*4)
+	const block = 4096
+	for i := last; avail >= 4; {
+		n := min(avail, block) &^ 3
+		c, err := s.readAt(off, n, block, "DT_GNU_HASH chain")
 		if err != nil {
 			return 0, err
 		}
-		if s.bo.Uint32(c)&1 != 0 {
-			return i + 1, nil
+		for j := uint64(0); j < n; j, i = j+4, i+1 {
+			if s.bo.Uint32(c[j:])&1 != 0 {
+				return i + 1, nil
+			}
+		}
+		off, avail = off+n, avail-n
+	}
+	return 0, s.errorf("DT_GNU_HASH chain does not end")
+}
+
+// readARMArch returns Tag_CPU_arch from the .ARM.attributes section (0 if
+// absent): the architecture version an ARM file was built for, which
+// e_flags do not give. Section headers are optional, so callers must cope
+// with 0.
+func (s *scanner) readARMArch() uint8 {
+	h := &s.h
+	const shtARMAttributes = 0x70000003
+	n := uint64(h.shnum)
+	if n == 0 || n > 1<<16 {
+		return 0
+	}
+	tab, err := s.readAt(h.shoff, n*uint64(h.shentsize), 1<<16*64, "section headers")
+	if err != nil {
+		return 0
+	}
+	for i := uint64(0); i < n; i++ {
+		e := tab[i*uint64(h.shentsize):]
+		if s.bo.Uint32(e[4:]) != shtARMAttributes {
+			continue
+		}
+		// ELF32 only: ARM is a 32-bit architecture.
+		off, size := uint64(s.bo.Uint32(e[16:])), uint64(s.bo.Uint32(e[20:]))
+		b, err := s.readAt(off, size, maxARMAttrs, ".ARM.attributes")
+		if err != nil {
+			return 0
+		}
+		return armCPUArch(b, s.bo)
+	}
+	return 0
+}
+
+// armCPUArch finds Tag_CPU_arch in the "aeabi" file attributes of an
+// .ARM.attributes section (ARM IHI 0045, "Build Attributes").
+func armCPUArch(b []byte, bo binary.ByteOrder) uint8 {
+	if len(b) < 1 || b[0] != 'A' {
+		return 0
+	}
+	b = b[1:]
+	for len(b) >= 4 {
+		n := uint64(bo.Uint32(b))
+		if n < 4 || n > uint64(len(b)) {
+			return 0
+		}
+		sub := b[4:n]
+		b = b[n:]
+		vendor, rest, ok := bytes.Cut(sub, []byte{0})
+		if !ok || string(vendor) != "aeabi" {
+			continue
+		}
+		// Sub-subsections: tag (1 = the whole file), size, attributes.
+		for len(rest) >= 5 {
+			tag, size := rest[0], uint64(bo.Uint32(rest[1:]))
+			if size < 5 || size > uint64(len(rest)) {
+				return 0
+			}
+			attrs := rest[5:size]
+			rest = rest[size:]
+			if tag != 1 {
+				continue
+			}
+			for len(attrs) > 0 {
+				t, m := uleb128(attrs)
+				if m == 0 {
+					return 0
+				}
+				attrs = attrs[m:]
+				switch {
+				case t == 6: // Tag_CPU_arch
+					v, m := uleb128(attrs)
+					if m == 0 || v > 255 {
+						return 0
+					}
+					return uint8(v)
+				case t == 4 || t == 5 || t == 67 || (t > 32 && t%2 == 1): // strings
+					i := bytes.IndexByte(attrs, 0)
+					if i < 0 {
+						return 0
+					}
+					attrs = attrs[i+1:]
+				case t == 32: // Tag_compatibility: a number and a string
+					_, m := uleb128(attrs)
+					if m == 0 {
+						return 0
+					}
+					i := bytes.IndexByte(attrs[m:], 0)
+					if i < 0 {
+						return 0
+					}
+					attrs = attrs[m+i+1:]
+				default: // numbers
+					_, m := uleb128(attrs)
+					if m == 0 {
+						return 0
+					}
+					attrs = attrs[m:]
+				}
+			}
 		}
 	}
+	return 0
+}
+
+// uleb128 decodes an unsigned LEB128 number, returning it and its length
+// (0 when b holds none).
+func uleb128(b []byte) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(b) && i < 10; i++ {
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
 }
 
 // splitPath splits an RPATH/RUNPATH on ':' as the loader does. Empty
 // elements stay: glibc treats them as the current directory.
 func splitPath(p string) []string {
-	parts := strings.Split(p, ":")
+	parts := strings.SplitN(p, ":", maxPathList+1)
 	if len(parts) > maxPathList {
 		parts = parts[:maxPathList]
 	}
@@ -408,12 +705,4 @@ func compactStrings(s []string) []string {
 		}
 	}
 	return out
-}
-
-// cleanELFError turns io.EOF-like errors into words a user understands.
-func cleanELFError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("truncated ELF file")
-	}
-	return err
 }

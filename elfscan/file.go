@@ -2,6 +2,7 @@ package elfscan
 
 import (
 	"debug/elf"
+	"fmt"
 )
 
 // Kind classifies an ELF file the way the loader and the kernel treat it.
@@ -63,6 +64,10 @@ type File struct {
 	// SectionHeaders is false when the file has none (sstrip, some
 	// packers): everything above was read through PT_DYNAMIC instead.
 	SectionHeaders bool `json:"-"`
+
+	// armArch is Tag_CPU_arch from .ARM.attributes (0: unknown), for
+	// Platform's variant.
+	armArch uint8
 }
 
 // DT_FLAGS_1 bits the loader acts on.
@@ -88,10 +93,168 @@ func (f *File) ImportsSymbol(name string) bool {
 	return lo < len(f.Imports) && f.Imports[lo] == name
 }
 
+// e_flags bits that decide whether a loader accepts a library.
+const (
+	armEABIMask   = 0xff000000 // EF_ARM_EABIMASK
+	armEABIVer5   = 0x05000000 // EF_ARM_EABI_VER5
+	armFloatSoft  = 0x200      // EF_ARM_ABI_FLOAT_SOFT
+	armFloatHard  = 0x400      // EF_ARM_ABI_FLOAT_HARD
+	mipsABI2      = 0x20       // EF_MIPS_ABI2: n32
+	mipsNaN2008   = 0x400      // EF_MIPS_NAN2008
+	mipsFP64      = 0x200      // EF_MIPS_FP64: the old O32 FP64 ABI
+	riscvFloatABI = 0x6        // EF_RISCV_FLOAT_ABI
+	ppc64ABI      = 0x3        // EF_PPC64_ABI: 1 = ELFv1, 2 = ELFv2
+	armFloatFlags = armFloatSoft | armFloatHard
+)
+
 // Compatible reports whether the loader that runs f would accept o as a
-// library: same class, data encoding and machine (and the ABI bits of
-// e_flags where the architecture has them). The loader skips a file that
-// fails this and searches on.
+// library (see Mismatch).
 func (f *File) Compatible(o *File) bool {
-	return f.Class == o.Class && f.Data == o.Data && f.Machine == o.Machine
+	why, _ := f.Mismatch(o)
+	return why == ""
+}
+
+// Mismatch says why the loader that runs the executable f would not load
+// o, or "" if it would, following glibc's open_verify and its
+// elf_machine_matches_host. The loader's own ABI is taken from f.
+//
+// When fatal is false glibc skips o silently and searches on: another ELF
+// class, another machine, or e_flags of another ABI variant of the
+// machine — MIPS o32 against n32 (EF_MIPS_ABI2, for 32-bit loaders),
+// legacy against 2008 NaN (EF_MIPS_NAN2008), the unsupported O32 FP64;
+// the RISC-V float ABI (EF_RISCV_FLOAT_ABI); the ppc64 ELFv1/ELFv2 ABI
+// when o states one (EF_PPC64_ABI). When fatal is true glibc stops with an
+// error instead ("ELF file data encoding not little-endian"): another data
+// encoding, or an ARM EABI5 file of the other float ABI
+// (EF_ARM_ABI_FLOAT_HARD/SOFT, VALID_FLOAT_ABI). MIPS's PT_MIPS_ABIFLAGS
+// floating-point modes are not checked.
+func (f *File) Mismatch(o *File) (why string, fatal bool) {
+	switch {
+	case o.Class != f.Class:
+		return fmt.Sprintf("ELF class %v, want %v", o.Class, f.Class), false
+	case o.Machine != f.Machine:
+		return fmt.Sprintf("machine %v, want %v", o.Machine, f.Machine), false
+	case o.Data != f.Data:
+		return fmt.Sprintf("data encoding %v, want %v", o.Data, f.Data), true
+	}
+	switch f.Machine {
+	case elf.EM_ARM:
+		if o.EFlags&armEABIMask == armEABIVer5 {
+			hard := f.EFlags&armFloatFlags == armFloatHard
+			soft := f.EFlags&armFloatFlags == armFloatSoft
+			if hard && o.EFlags&armFloatSoft != 0 {
+				return "soft-float ARM EABI, want hard-float", true
+			}
+			if soft && o.EFlags&armFloatHard != 0 {
+				return "hard-float ARM EABI, want soft-float", true
+			}
+		}
+	case elf.EM_MIPS:
+		if f.Class == elf.ELFCLASS32 && o.EFlags&mipsABI2 != f.EFlags&mipsABI2 {
+			return "another MIPS ABI (o32 and n32 do not mix)", false
+		}
+		if o.EFlags&mipsNaN2008 != f.EFlags&mipsNaN2008 {
+			return "another MIPS NaN encoding (legacy and 2008 do not mix)", false
+		}
+		if o.EFlags&mipsFP64 != 0 {
+			return "the MIPS O32 FP64 ABI, which Linux does not support", false
+		}
+	case elf.EM_RISCV:
+		if o.EFlags&riscvFloatABI != f.EFlags&riscvFloatABI {
+			return "another RISC-V float ABI", false
+		}
+	case elf.EM_PPC64:
+		if abi := o.EFlags & ppc64ABI; abi != 0 && f.EFlags&ppc64ABI != 0 && abi != f.EFlags&ppc64ABI {
+			return fmt.Sprintf("ppc64 ELFv%d ABI, want ELFv%d", abi, f.EFlags&ppc64ABI), false
+		}
+	}
+	return "", false
+}
+
+// Platform returns the OCI platform the file runs on: os is "linux" (or
+// the BSD or Solaris named by EI_OSABI), arch a GOARCH name (amd64, arm64,
+// arm, 386, ppc64le, s390x, riscv64, mips64le, loong64…; "" if unknown)
+// and variant the ARM version ("v8" for arm64; for arm v5/v6/v7/v8 from the
+// .ARM.attributes section, or without it "v7" for a hard-float file and ""
+// for a soft-float one).
+func (f *File) Platform() (os, arch, variant string) {
+	os = "linux"
+	switch f.OSABI {
+	case elf.ELFOSABI_FREEBSD:
+		os = "freebsd"
+	case elf.ELFOSABI_NETBSD:
+		os = "netbsd"
+	case elf.ELFOSABI_OPENBSD:
+		os = "openbsd"
+	case elf.ELFOSABI_SOLARIS:
+		os = "solaris"
+	}
+	is64, be := f.Class == elf.ELFCLASS64, f.Data == elf.ELFDATA2MSB
+	pick := func(little, big string) string {
+		if be {
+			return big
+		}
+		return little
+	}
+	switch f.Machine {
+	case elf.EM_X86_64:
+		arch = "amd64"
+		if !is64 {
+			arch = "amd64p32" // x32
+		}
+	case elf.EM_386:
+		arch = "386"
+	case elf.EM_AARCH64:
+		arch, variant = pick("arm64", "arm64be"), "v8"
+	case elf.EM_ARM:
+		arch, variant = pick("arm", "armbe"), armVariant(f.armArch, f.EFlags)
+	case elf.EM_PPC64:
+		arch = pick("ppc64le", "ppc64")
+	case elf.EM_PPC:
+		arch = "ppc"
+	case elf.EM_S390:
+		arch = "s390x"
+		if !is64 {
+			arch = "s390"
+		}
+	case elf.EM_RISCV:
+		arch = "riscv64"
+		if !is64 {
+			arch = "riscv"
+		}
+	case elf.EM_MIPS:
+		switch {
+		case is64:
+			arch = pick("mips64le", "mips64")
+		case f.EFlags&mipsABI2 != 0:
+			arch = pick("mips64p32le", "mips64p32")
+		default:
+			arch = pick("mipsle", "mips")
+		}
+	case elf.EM_LOONGARCH:
+		arch = "loong64"
+	case elf.EM_SPARCV9:
+		arch = "sparc64"
+	case elf.EM_SPARC:
+		arch = "sparc"
+	}
+	return os, arch, variant
+}
+
+// armVariant maps Tag_CPU_arch (ARM IHI 0045) to an OCI variant.
+func armVariant(cpuArch uint8, flags uint32) string {
+	switch {
+	case cpuArch >= 1 && cpuArch <= 5: // v4 … v5TEJ
+		return "v5"
+	case cpuArch >= 6 && cpuArch <= 9, cpuArch == 11, cpuArch == 12: // v6, v6KZ, v6T2, v6K, v6-M, v6S-M
+		return "v6"
+	case cpuArch == 10, cpuArch == 13: // v7, v7E-M
+		return "v7"
+	case cpuArch >= 14: // v8-A and later
+		return "v8"
+	}
+	if flags&armFloatFlags == armFloatHard {
+		return "v7" // armhf's baseline in Debian and Ubuntu
+	}
+	return ""
 }
