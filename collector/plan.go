@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -68,6 +70,9 @@ type Plan struct {
 	Env      []string       `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
 	Platform Platform       `json:"platform"`           // from the programs' ELF headers
 	Warnings []string       `json:"warnings,omitempty"` // things the user should know (dlopen…)
+	// Excluded are the paths that WithExclude kept out, each with the
+	// pattern that matched: "/usr/lib/x86_64-linux-gnu/libssl.so.3 (*/libssl*)".
+	Excluded []string `json:"excluded,omitempty"`
 }
 
 // Open returns the content of a File entry.
@@ -86,6 +91,50 @@ func (p *Plan) Lookup(path string) *Entry {
 	i := sort.Search(len(p.Entries), func(i int) bool { return p.Entries[i].Path >= path })
 	if i < len(p.Entries) && p.Entries[i].Path == path {
 		return &p.Entries[i]
+	}
+	return nil
+}
+
+// Check verifies what every writer relies on: clean absolute paths in
+// strictly increasing order, each once, every parent a Dir entry of the
+// plan (so that no entry is written through a symlink), symlinks with a
+// target, hard links naming a File of the plan, sources only with a Root.
+func (p *Plan) Check() error {
+	if p == nil {
+		return errors.New("plan: nil")
+	}
+	dirs := map[string]bool{"/": true}
+	for i := range p.Entries {
+		e := &p.Entries[i]
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("plan: %s: %s", e.Path, fmt.Sprintf(format, args...))
+		}
+		switch {
+		case !strings.HasPrefix(e.Path, "/") || path.Clean(e.Path) != e.Path:
+			return bad("not a clean absolute path")
+		case i > 0 && e.Path <= p.Entries[i-1].Path:
+			return bad("not sorted after %s", p.Entries[i-1].Path)
+		case e.Path != "/" && !dirs[path.Dir(e.Path)]:
+			return bad("parent directory %s is not a directory of the plan", path.Dir(e.Path))
+		}
+		switch e.Kind {
+		case Dir:
+			dirs[e.Path] = true
+		case File:
+			if e.Source != "" && p.Root == nil {
+				return bad("source %s but the plan has no Root", e.Source)
+			}
+		case Symlink:
+			if e.Target == "" {
+				return bad("symlink without a target")
+			}
+		case Hardlink:
+			if t := p.Lookup(e.Target); t == nil || t.Kind != File {
+				return bad("hard link target %s is not a file of the plan", e.Target)
+			}
+		default:
+			return bad("unknown kind %d", int(e.Kind))
+		}
 	}
 	return nil
 }

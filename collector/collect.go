@@ -1,0 +1,360 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan"
+)
+
+// Collect plans the root filesystem in which the programs roots (paths
+// inside the root, ELF files or "#!" scripts) run: each program, its
+// interpreter and libraries at the paths the loader opens, the symlinks on
+// the way, and what the rules find that the loader does not show.
+//
+// A library the loader cannot find is not an error: it is a warning in
+// Plan.Warnings, as is anything else the user should know. A program that
+// cannot be read, is neither ELF nor a script, or whose script
+// interpreter is missing, is an error.
+func Collect(roots []string, opts ...Option) (*Plan, error) {
+	cfg := &config{path: DefaultPath}
+	for _, o := range opts {
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if len(roots) == 0 {
+		return nil, errors.New("collect: no program given")
+	}
+	c := newCollection(cfg, elfscan.NewResolver(cfg.resolver...))
+	if err := c.addPrograms(roots); err != nil {
+		return nil, err
+	}
+	for _, a := range cfg.adds {
+		if err := c.addUserPath(a.src, a.dst, "--add "+a.src); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range cfg.traced {
+		if err := c.addUserPath(elfscan.Clean(p), elfscan.Clean(p), "traced"); err != nil {
+			c.warn("traced path %s: %v", p, err)
+		}
+	}
+	for _, name := range cfg.dlopen {
+		if err := c.addDlopen(name); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.tzdata {
+		if err := c.addTZData(); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.noAuto {
+		if err := c.runRules(); err != nil {
+			return nil, err
+		}
+	}
+	c.warnDlopen()
+	return c.finish()
+}
+
+// A collection is the plan being built.
+type collection struct {
+	cfg  *config
+	res  *elfscan.Resolver
+	root *elfscan.Root
+	plan *Plan
+
+	objects map[string]*elfscan.Object // every object of every closure, by Path
+	order   []*elfscan.Object          // the same, in the order first met
+	// programELF are the ELF files run as programs: the programs given
+	// and the interpreters of scripts given (not --add or --dlopen).
+	programELF map[string]bool
+
+	entries  map[string]*Entry
+	implicit map[string]bool   // directories made only as parents
+	excluded map[string]string // image path → the pattern that excluded it
+	trees    map[string]bool   // "src→dst" of directory trees added
+	linkDir  map[string]bool   // symlink path → whether it leads to a directory
+	warned   map[string]bool
+	cache    map[string]any // per-rule memo (libc facts…)
+	// inRules is set while the rules run: they run until nothing new
+	// comes in, and their reasons, which name the evidence found so far,
+	// are kept from the first round only.
+	inRules bool
+}
+
+func newCollection(cfg *config, res *elfscan.Resolver) *collection {
+	return &collection{
+		cfg:        cfg,
+		res:        res,
+		root:       res.Root(),
+		plan:       &Plan{Root: res.Root(), Graph: &elfscan.Graph{Root: res.Root()}},
+		objects:    map[string]*elfscan.Object{},
+		programELF: map[string]bool{},
+		entries:    map[string]*Entry{},
+		implicit:   map[string]bool{},
+		excluded:   map[string]string{},
+		trees:      map[string]bool{},
+		linkDir:    map[string]bool{},
+		warned:     map[string]bool{},
+		cache:      map[string]any{},
+	}
+}
+
+// warn adds a warning to the plan, once.
+func (c *collection) warn(format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	if !c.warned[w] {
+		c.warned[w] = true
+		c.plan.Warnings = append(c.plan.Warnings, w)
+	}
+}
+
+// addEnv sets a variable of Plan.Env (the first value given wins).
+func (c *collection) addEnv(name, value string) {
+	for _, kv := range c.plan.Env {
+		if strings.HasPrefix(kv, name+"=") {
+			return
+		}
+	}
+	c.plan.Env = append(c.plan.Env, name+"="+value)
+}
+
+// resolve computes the closures of ELF roots and adds them to the plan.
+// reasons gives each root's reasons; placed roots are already in the plan
+// at another path (a relocated --add) and only bring their closure.
+func (c *collection) resolve(paths []string, reasons map[string][]string, placed map[string]bool) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	g, err := c.res.Resolve(paths...)
+	if err != nil {
+		return err
+	}
+	return c.addGraph(g, reasons, placed)
+}
+
+// addGraph adds every object of g at the path the loader opens.
+func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, placed map[string]bool) error {
+	for _, cl := range g.Closures {
+		c.plan.Graph.Closures = append(c.plan.Graph.Closures, cl)
+		for _, o := range cl.Objects {
+			if _, ok := c.objects[o.Path]; ok && c.inRules {
+				// Planned already: a rule's library brings no new
+				// reasons for libc and the like.
+				continue
+			} else if !ok {
+				c.objects[o.Path] = o
+				c.order = append(c.order, o)
+			}
+			var why []string
+			switch {
+			case o == cl.Root:
+				if placed[o.Path] {
+					continue
+				}
+				why = reasons[o.Path]
+				if len(why) == 0 {
+					why = []string{"program"}
+				}
+			case o.Step == elfscan.StepInterp || o == cl.Interp:
+				why = []string{"interpreter of " + cl.Root.Path}
+			default:
+				why = []string{neededBy(o)}
+			}
+			for _, r := range why {
+				if err := c.addPath(o.Path, r, true); err != nil {
+					return fmt.Errorf("%s: %w", o.Path, err)
+				}
+			}
+		}
+		for _, m := range cl.Missing {
+			c.warn("%s not found: %s", m.Name, neededByChain(m.By, ""))
+		}
+	}
+	return nil
+}
+
+// neededBy is the reason of a library: "needed by libcurl.so.4 ←
+// /usr/bin/curl (ld.so.cache)".
+func neededBy(o *elfscan.Object) string {
+	return neededByChain(o.Parent, o.Step.String())
+}
+
+func neededByChain(by *elfscan.Object, step string) string {
+	var names []string
+	for x := by; x != nil; x = x.Parent {
+		names = append(names, objectName(x))
+	}
+	s := "needed by " + strings.Join(names, " ← ")
+	if step != "" {
+		s += " (" + step + ")"
+	}
+	return s
+}
+
+// objectName names an object in reasons: a root by its path, a library by
+// the name it was asked for.
+func objectName(o *elfscan.Object) string {
+	if o.Parent == nil || o.Name == "" {
+		return o.Path
+	}
+	return o.Name
+}
+
+// describe names a few objects for a reason: "ls, libc.so.6 and 2 more".
+func describe(objs []*elfscan.Object) string {
+	var names []string
+	for _, o := range objs {
+		names = append(names, objectName(o))
+	}
+	const most = 3
+	if len(names) > most {
+		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return strings.Join(names, ", ")
+}
+
+// addUserPath adds src of the root at dst in the image: a file, or a
+// directory tree; ELF files among them bring their closures.
+func (c *collection) addUserPath(src, dst, reason string) error {
+	var elfs []string
+	var err error
+	if src == dst {
+		err = c.addPathFound(src, reason, false, &elfs)
+	} else {
+		err = c.addRelocated(src, dst, reason, &elfs)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", reason, err)
+	}
+	return c.resolveAdded(elfs, reason)
+}
+
+// resolveAdded brings the closures of ELF files added by path: each on its
+// own, so that one odd file (another machine's, a kernel module) is a
+// warning, not the end of the plan.
+func (c *collection) resolveAdded(elfs []string, reason string) error {
+	for _, p := range elfs {
+		f, err := elfscan.Open(c.root, p)
+		if err != nil {
+			c.warn("%s: %s: not read as ELF: %v", reason, p, err)
+			continue
+		}
+		switch f.Kind {
+		case elfscan.KindDynamic, elfscan.KindShared:
+		default:
+			continue // runs alone, or is not loaded by the loader at all
+		}
+		placed := map[string]bool{p: true}
+		if err := c.resolve([]string{p}, map[string][]string{p: {reason}}, placed); err != nil {
+			c.warn("%s: %s: closure not resolved: %v", reason, p, err)
+		}
+	}
+	return nil
+}
+
+// finish turns the entries into the sorted plan.
+func (c *collection) finish() (*Plan, error) {
+	if err := c.linkHardlinks(); err != nil {
+		return nil, err
+	}
+	c.checkSymlinks()
+	paths := make([]string, 0, len(c.entries))
+	for p := range c.entries {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	c.plan.Entries = make([]Entry, 0, len(paths))
+	for _, p := range paths {
+		c.plan.Entries = append(c.plan.Entries, *c.entries[p])
+	}
+	for p, pat := range c.excluded {
+		c.plan.Excluded = append(c.plan.Excluded, p+" ("+pat+")")
+	}
+	sort.Strings(c.plan.Excluded)
+	if err := c.setPlatform(); err != nil {
+		return nil, err
+	}
+	return c.plan, nil
+}
+
+// fileMode is the mode a copied file gets: its permissions, and its
+// setuid/setgid bits only with WithKeepSetuid.
+func (c *collection) fileMode(p string, m fs.FileMode) fs.FileMode {
+	mode := m.Perm()
+	special := m & (fs.ModeSetuid | fs.ModeSetgid)
+	if special != 0 {
+		if c.cfg.keepSetuid {
+			mode |= special
+		} else {
+			c.warn("%s: setuid/setgid bits dropped (keep them with --keep-setuid)", p)
+		}
+	}
+	return mode
+}
+
+// isExcluded reports whether p or one of its parents matches an exclude
+// pattern, and records it.
+func (c *collection) isExcluded(p string) bool {
+	for _, pat := range c.cfg.exclude {
+		if matchExclude(pat, p) {
+			c.excluded[p] = pat
+			return true
+		}
+	}
+	return false
+}
+
+// matchExclude reports whether the image path p, or a directory above it,
+// matches the pattern. Patterns use path.Match syntax per path component,
+// plus "**" for any number of components. An absolute pattern matches
+// whole paths ("/usr/share/doc", "/usr/lib/**/*.a"); a relative one
+// matches the end of a path at any depth ("libssl.so*", "share/doc",
+// "gconv/*.so").
+func matchExclude(pattern, p string) bool {
+	pat := strings.Split(strings.Trim(pattern, "/"), "/")
+	for x := p; x != "/"; x = path.Dir(x) {
+		comps := strings.Split(strings.TrimPrefix(x, "/"), "/")
+		if strings.HasPrefix(pattern, "/") {
+			if matchComponents(pat, comps) {
+				return true
+			}
+			continue
+		}
+		for k := range comps {
+			if matchComponents(pat, comps[k:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchComponents matches path components against pattern components.
+func matchComponents(pat, comps []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(comps); i++ {
+				if matchComponents(pat[1:], comps[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(comps) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], comps[0]); !ok {
+			return false
+		}
+		pat, comps = pat[1:], comps[1:]
+	}
+	return len(comps) == 0
+}

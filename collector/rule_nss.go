@@ -1,0 +1,249 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan"
+)
+
+// nssDatabases are the NSS databases and the libc functions that look
+// them up: the evidence that a program uses a database.
+var nssDatabases = []struct {
+	db    string
+	funcs []string
+}{
+	{"passwd", []string{"getpwnam", "getpwnam_r", "getpwuid", "getpwuid_r", "getpwent", "getpwent_r", "getpw", "cuserid"}},
+	{"group", []string{"getgrnam", "getgrnam_r", "getgrgid", "getgrgid_r", "getgrent", "getgrent_r", "getgrouplist", "initgroups"}},
+	{"initgroups", []string{"getgrouplist", "initgroups"}},
+	{"shadow", []string{"getspnam", "getspnam_r", "getspent", "getspent_r"}},
+	{"gshadow", []string{"getsgnam", "getsgnam_r", "getsgent", "getsgent_r"}},
+	{"hosts", []string{"getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_r", "gethostbyname2", "gethostbyname2_r", "gethostbyaddr", "gethostbyaddr_r", "gethostent", "gethostent_r"}},
+	{"services", []string{"getaddrinfo", "getnameinfo", "getservbyname", "getservbyname_r", "getservbyport", "getservbyport_r", "getservent", "getservent_r"}},
+	{"protocols", []string{"getprotobyname", "getprotobyname_r", "getprotobynumber", "getprotobynumber_r", "getprotoent", "getprotoent_r"}},
+	{"networks", []string{"getnetbyname", "getnetbyname_r", "getnetbyaddr", "getnetbyaddr_r", "getnetent", "getnetent_r"}},
+	{"netgroup", []string{"innetgr", "getnetgrent", "getnetgrent_r", "setnetgrent"}},
+	{"ethers", []string{"ether_hostton", "ether_ntohost"}},
+	{"rpc", []string{"getrpcbyname", "getrpcbyname_r", "getrpcbynumber", "getrpcbynumber_r", "getrpcent", "getrpcent_r"}},
+	{"aliases", []string{"getaliasbyname", "getaliasbyname_r", "getaliasent", "getaliasent_r"}},
+}
+
+// nssFiles are the files the "files" service reads, per database, that
+// the root's copy is right for. passwd and group are the users rule's;
+// hosts is the container runtime's, as are resolv.conf and hostname.
+var nssFiles = map[string]string{
+	"services":  "/etc/services",
+	"protocols": "/etc/protocols",
+	"networks":  "/etc/networks",
+	"ethers":    "/etc/ethers",
+	"rpc":       "/etc/rpc",
+	"netgroup":  "/etc/netgroup",
+	"aliases":   "/etc/aliases",
+}
+
+const nsswitchConf = "/etc/nsswitch.conf"
+
+// defaultNsswitch is written when the root has no nsswitch.conf: the
+// databases a program in a container looks up, from files (and DNS).
+const defaultNsswitch = `passwd:    files
+group:     files
+shadow:    files
+hosts:     files dns
+networks:  files
+protocols: files
+services:  files
+`
+
+// nssUsage returns the databases the closures look up, each with the
+// objects that import its functions, in nssDatabases order.
+func (c *collection) nssUsage() (dbs []string, users map[string][]*elfscan.Object, funcs map[string][]string) {
+	users, funcs = map[string][]*elfscan.Object{}, map[string][]string{}
+	for _, d := range nssDatabases {
+		if objs := c.importers(d.funcs...); len(objs) > 0 {
+			dbs = append(dbs, d.db)
+			users[d.db], funcs[d.db] = objs, d.funcs
+		}
+	}
+	return dbs, users, funcs
+}
+
+// ruleNSS: glibc loads a module libnss_SERVICE.so.2 for each service that
+// /etc/nsswitch.conf names for a database, the first time a program looks
+// the database up. Evidence: glibc's libc.so.6 in a closure and an object
+// importing one of the database's functions (libc exports them; their
+// importers are the users). Added: nsswitch.conf (the root's, or a
+// minimal default), the modules of the services named for the databases
+// used that the root has (+ closures) except those built into libc
+// (files and dns since glibc 2.34), and the root's files the "files"
+// service reads for them (/etc/services…).
+func ruleNSS(c *collection) error {
+	libc := c.glibc()
+	if libc == nil {
+		return nil
+	}
+	dbs, users, funcs := c.nssUsage()
+	if len(dbs) == 0 {
+		return nil
+	}
+	first := dbs[0]
+	confReason := "NSS configuration (" + evidence(users[first], funcs[first]) + ")"
+	conf := []byte(defaultNsswitch)
+	if c.exists(nsswitchConf) {
+		data, err := c.root.ReadFile(nsswitchConf, 1<<20)
+		if err != nil {
+			return err
+		}
+		conf = data
+		if err := c.addPath(nsswitchConf, confReason, true); err != nil {
+			return err
+		}
+	} else if err := c.addGenerated(nsswitchConf, conf, confReason+", the default: the root has none"); err != nil {
+		return err
+	}
+	services := parseNsswitch(conf)
+	builtin, err := c.nssBuiltin(libc)
+	if err != nil {
+		return err
+	}
+	for _, db := range dbs {
+		why := fmt.Sprintf("NSS %s: %s (%s)", db, strings.Join(services[db], " "), evidence(users[db], funcs[db]))
+		for _, s := range services[db] {
+			if builtin(s) {
+				continue
+			}
+			if _, err := c.addLibrary("libnss_"+s+".so.2", why); err != nil {
+				return err
+			}
+			// A service the root lacks is skipped by glibc there too.
+		}
+		if f := nssFiles[db]; f != "" && contains(services[db], "files") && c.exists(f) {
+			if err := c.addPath(f, why, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseNsswitch returns the services of each database of nsswitch.conf,
+// without the [STATUS=action] items.
+func parseNsswitch(data []byte) map[string][]string {
+	out := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		db, rest, ok := strings.Cut(line, ":")
+		db = strings.TrimSpace(db)
+		if !ok || db == "" {
+			continue
+		}
+		var services []string
+		depth := 0
+		for _, w := range strings.Fields(strings.NewReplacer("[", " [ ", "]", " ] ").Replace(rest)) {
+			switch {
+			case w == "[":
+				depth++
+			case w == "]":
+				depth--
+			case depth == 0:
+				services = append(services, w)
+			}
+		}
+		out[db] = services
+	}
+	return out
+}
+
+// nssBuiltin reports, for glibc's libc.so.6, which services it has built
+// in: those whose _nss_SERVICE_* functions it exports (files and dns
+// since glibc 2.34). An older glibc loads libnss_files.so.2 as any other.
+func (c *collection) nssBuiltin(libc *elfscan.Object) (func(string) bool, error) {
+	syms, err := c.exportedSymbols(libc.RealPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", libc.Path, err)
+	}
+	return func(service string) bool {
+		prefix := "_nss_" + service + "_"
+		for _, s := range syms {
+			if strings.HasPrefix(s, prefix) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+// exportedSymbols lists the dynamic symbols the ELF file p defines.
+func (c *collection) exportedSymbols(p string) (names []string, err error) {
+	key := "exports:" + p
+	if v, ok := c.cache[key]; ok {
+		return v.([]string), nil
+	}
+	f, err := c.root.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer func() {
+		// debug/elf has panicked on hostile input before.
+		if r := recover(); r != nil {
+			names, err = nil, fmt.Errorf("reading its symbols: %v", r)
+		}
+	}()
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return nil, err
+	}
+	syms, err := ef.DynamicSymbols()
+	if err != nil && err != elf.ErrNoSymbols {
+		return nil, err
+	}
+	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF {
+			names = append(names, s.Name)
+		}
+	}
+	c.cache[key] = names
+	return names, nil
+}
+
+// fileString finds in the file p a NUL-terminated string that starts with
+// prefix and ends with suffix, and returns it; libraries keep their
+// compiled-in paths that way (glibc's gconv directory, OpenSSL's
+// OPENSSLDIR).
+func (c *collection) fileString(p, prefix, suffix string) string {
+	key := "string:" + p + "\x00" + prefix + "\x00" + suffix
+	if v, ok := c.cache[key]; ok {
+		return v.(string)
+	}
+	found := ""
+	if data, err := c.root.ReadFile(p, 256<<20); err == nil {
+		anchor := prefix
+		if len(suffix) > len(prefix) {
+			anchor = suffix
+		}
+		for off := 0; off < len(data); {
+			i := bytes.Index(data[off:], []byte(anchor))
+			if i < 0 {
+				break
+			}
+			i += off
+			start := bytes.LastIndexByte(data[:i], 0) + 1
+			end := bytes.IndexByte(data[i:], 0)
+			if end < 0 {
+				end = len(data) - i
+			}
+			s := data[start : i+end]
+			if bytes.HasPrefix(s, []byte(prefix)) && bytes.HasSuffix(s, []byte(suffix)) && len(s) < 4096 {
+				found = string(s)
+				break
+			}
+			off = i + len(anchor)
+		}
+	}
+	c.cache[key] = found
+	return found
+}

@@ -1,0 +1,63 @@
+package collector
+
+import (
+	"io/fs"
+)
+
+// The users the image knows by name, as distroless has them: root, the
+// unprivileged nonroot (65532) that images run as, and nobody.
+const (
+	passwdData = `root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+`
+	groupData = `root:x:0:
+nobody:x:65534:
+nonroot:x:65532:
+`
+)
+
+// ruleUsers: a program that looks users or groups up by name or number
+// (ls -l, id, stat %U, getpwuid for a home directory…) reads /etc/passwd
+// and /etc/group, through glibc's NSS "files" service or directly (musl).
+// Evidence: an object importing a passwd or group function. Added: a
+// minimal passwd and group (root, nobody, nonroot), unless the plan has
+// them already (--add /etc/passwd). A static program shows no evidence:
+// give it users with --add.
+func ruleUsers(c *collection) error {
+	_, users, funcs := c.nssUsage()
+	for _, f := range []struct{ db, path, data string }{
+		{"passwd", "/etc/passwd", passwdData},
+		{"group", "/etc/group", groupData},
+	} {
+		objs := users[f.db]
+		if len(objs) == 0 || c.entries[f.path] != nil {
+			continue
+		}
+		reason := "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"
+		if err := c.addGenerated(f.path, []byte(f.data), reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tmpFuncs make files in $TMPDIR or /tmp.
+var tmpFuncs = []string{
+	"mkstemp", "mkstemp64", "mkostemp", "mkostemp64", "mkstemps", "mkstemps64",
+	"mkostemps", "mkostemps64", "mkdtemp", "tmpfile", "tmpfile64", "tmpnam",
+	"tmpnam_r", "tempnam",
+}
+
+// ruleTmp: /tmp, world-writable and sticky, for programs that make
+// temporary files. Evidence: an object importing mkstemp, tmpfile and the
+// like. Programs that build the name themselves (Python's tempfile, Go's
+// os.CreateTemp) show none: add /tmp with --add or a volume.
+func ruleTmp(c *collection) error {
+	objs := c.importers(tmpFuncs...)
+	if len(objs) == 0 {
+		return nil
+	}
+	e := &Entry{Path: "/tmp", Kind: Dir, Mode: fs.ModeDir | fs.ModeSticky | 0o777}
+	return c.addEntry(e, "temporary files ("+evidence(objs, tmpFuncs)+")", true)
+}

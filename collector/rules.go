@@ -1,0 +1,202 @@
+package collector
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan"
+)
+
+// A rule adds what the loader does not show: files a program opens, or
+// libraries it dlopens, at run time. Each rule looks for evidence in the
+// closures (an imported symbol, a library) and adds entries whose reasons
+// name that evidence. Rules that add libraries bring their closures, which
+// may be evidence for another rule, so the rules run until nothing new
+// comes in.
+type rule struct {
+	name string
+	run  func(c *collection) error
+}
+
+// rules are the automatic rules, in order. WithNoAuto turns them all off.
+var rules = []rule{
+	{"nss", ruleNSS},
+	{"users", ruleUsers},
+	{"tmp", ruleTmp},
+	{"gconv", ruleGconv},
+	{"libgcc_s", ruleLibgcc},
+	{"certificates", ruleCertificates},
+}
+
+func (c *collection) runRules() error {
+	c.inRules = true
+	defer func() { c.inRules = false }()
+	for round := 0; round < 8; round++ {
+		n, m := len(c.order), len(c.entries)
+		for _, r := range rules {
+			if err := r.run(c); err != nil {
+				return fmt.Errorf("rule %s: %w", r.name, err)
+			}
+		}
+		if len(c.order) == n && len(c.entries) == m {
+			return nil
+		}
+	}
+	return nil
+}
+
+// importers returns the objects that import any of syms, in closure order.
+func (c *collection) importers(syms ...string) []*elfscan.Object {
+	var out []*elfscan.Object
+	for _, o := range c.order {
+		if o.File == nil {
+			continue
+		}
+		for _, s := range syms {
+			if o.File.ImportsSymbol(s) {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// firstImport returns the first of syms that objs import, for reasons.
+func firstImport(objs []*elfscan.Object, syms []string) string {
+	for _, o := range objs {
+		for _, s := range syms {
+			if o.File.ImportsSymbol(s) {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// evidence is "getpwuid imported by ls, id".
+func evidence(objs []*elfscan.Object, syms []string) string {
+	return firstImport(objs, syms) + " imported by " + describe(objs)
+}
+
+// library returns the first object of the closures whose SONAME (or file
+// name) matches one of the glob patterns.
+func (c *collection) library(patterns ...string) *elfscan.Object {
+	for _, o := range c.order {
+		name := path.Base(o.Path)
+		if o.File != nil && o.File.Soname != "" {
+			name = o.File.Soname
+		}
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// glibc returns glibc's libc.so.6 when a closure has it.
+func (c *collection) glibc() *elfscan.Object {
+	return c.library("libc.so.6")
+}
+
+// addLibrary adds a library the way a dlopen by the programs would find
+// it: name is searched like the loader does (see findLibrary), a path is
+// taken as it is. It reports whether the library was found.
+func (c *collection) addLibrary(name, reason string) (bool, error) {
+	p := name
+	if !strings.Contains(name, "/") {
+		p = c.findLibrary(name)
+		if p == "" {
+			return false, nil
+		}
+	}
+	if _, ok := c.objects[p]; ok {
+		return true, c.addPath(p, reason, true)
+	}
+	return true, c.resolve([]string{p}, map[string][]string{p: {reason}}, nil)
+}
+
+// addDlopen is WithDlopen's NAME or PATH.
+func (c *collection) addDlopen(name string) error {
+	found, err := c.addLibrary(name, "--dlopen "+name)
+	if err != nil {
+		return fmt.Errorf("--dlopen %s: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("--dlopen %s: not found where the loader looks for the programs' libraries", name)
+	}
+	return nil
+}
+
+// findLibrary finds a library name the way dlopen by the programs would:
+// in the directories where the loader found their libraries (RPATH,
+// LD_LIBRARY_PATH, RUNPATH, ld.so.cache, default directories), in the
+// order they were first used, the first file of a compatible machine.
+func (c *collection) findLibrary(name string) string {
+	var first *elfscan.File
+	seen := map[string]bool{}
+	for _, o := range c.order {
+		if first == nil && o.File != nil && o.Parent == nil {
+			first = o.File
+		}
+		switch o.Step {
+		case elfscan.StepRPath, elfscan.StepLibraryPath, elfscan.StepRunPath, elfscan.StepCache, elfscan.StepDefault:
+		default:
+			continue
+		}
+		dir := path.Dir(o.Path)
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		p := path.Join(dir, name)
+		st, err := c.root.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		f, err := elfscan.Open(c.root, p)
+		if err != nil || first != nil && !first.Compatible(f) {
+			continue
+		}
+		return p
+	}
+	return ""
+}
+
+// exists reports whether p is in the root (following symlinks).
+func (c *collection) exists(p string) bool {
+	_, err := c.root.Stat(p)
+	return err == nil
+}
+
+// addTZData is WithTZData: the zoneinfo tree, and /etc/localtime if the
+// root has one.
+func (c *collection) addTZData() error {
+	const zoneinfo = "/usr/share/zoneinfo"
+	if !c.exists(zoneinfo) {
+		return fmt.Errorf("--tzdata: %s is not in the root (install tzdata)", zoneinfo)
+	}
+	if err := c.addPath(zoneinfo, "--tzdata", false); err != nil {
+		return fmt.Errorf("--tzdata: %w", err)
+	}
+	if _, err := c.root.Lstat("/etc/localtime"); err == nil {
+		if err := c.addPath("/etc/localtime", "--tzdata (the root's local time zone)", true); err != nil {
+			return fmt.Errorf("--tzdata: %w", err)
+		}
+	}
+	return nil
+}
+
+// warnDlopen warns about objects that import dlopen: what they open at
+// run time is only in the plan if a rule, --dlopen, --add or a trace put
+// it there.
+func (c *collection) warnDlopen() {
+	objs := c.importers("dlopen", "dlmopen")
+	if len(objs) == 0 {
+		return
+	}
+	c.warn("%s may load libraries at run time (they import dlopen): add them with --dlopen or --add, or find them with --trace", describe(objs))
+}
