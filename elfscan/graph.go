@@ -44,6 +44,12 @@ type Object struct {
 	Step   Step    `json:"step"`             // how it was found
 	Dir    string  `json:"dir,omitempty"`    // the search directory, for search steps
 	HWCaps string  `json:"hwcaps,omitempty"` // the glibc-hwcaps subdirectory it was found in, if any
+
+	// Deps are the objects this object's DT_NEEDED names resolved to, in
+	// the order of File.Needed; nil where a name was not found. A
+	// dependency that another object loaded first is here too, so Deps
+	// give the whole "who needs whom" graph while Parent gives the tree.
+	Deps []*Object `json:"-"`
 }
 
 // Chain returns the object and its loaders up to the root: the "needed by"
@@ -56,14 +62,22 @@ func (o *Object) Chain() []*Object {
 	return c
 }
 
-// A Missing is a DT_NEEDED name that no search step found.
+// A Missing is a DT_NEEDED name (or the interpreter) that the loader
+// could not load.
 type Missing struct {
 	Name string  `json:"name"`
 	By   *Object `json:"-"` // the requester; By.Chain() leads to the root
+	// Reason is empty when no search step found the name. Otherwise the
+	// loader found a file it cannot load and stops there, as glibc does for
+	// a file that is not ELF or has the wrong byte order: Path is that
+	// file and Reason the loader's complaint.
+	Reason string `json:"reason,omitempty"`
+	Path   string `json:"path,omitempty"`
 }
 
 // A Closure is everything the loader maps to start one root.
 type Closure struct {
+	Flavor Flavor  `json:"flavor"` // the loader whose rules made it
 	Root   *Object `json:"root"`
 	Interp *Object `json:"interp,omitempty"` // nil for static files and libraries
 	// Objects are the root, then the interpreter, then every library in

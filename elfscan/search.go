@@ -1,0 +1,282 @@
+package elfscan
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The file-system side of the emulation: what exists where, what each file
+// is, each answer computed once per Resolver.
+
+// A fileID names a file as the loaders compare files: device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// pathInfo is what a lookup of one path inside the root found.
+type pathInfo struct {
+	real  string
+	links []Link
+	err   error // the lookup failed: the file is not there, for the loader
+	id    fileID
+	mode  fs.FileMode
+}
+
+// fileInfo is what one real file is, for the loaders.
+type fileInfo struct {
+	head    []byte // the first bytes of the file (up to an ELF header's size)
+	hdrErr  error  // the file cannot be read at all
+	scanned bool
+	file    *File
+	scanErr error
+}
+
+// elfHeader is the part of the ELF header the loaders check before they
+// accept a candidate file.
+type elfHeader struct {
+	ident     [elf.EI_NIDENT]byte
+	typ       elf.Type
+	machine   elf.Machine
+	version   uint32
+	phentsize uint16
+}
+
+func (h *elfHeader) class() elf.Class { return elf.Class(h.ident[elf.EI_CLASS]) }
+func (h *elfHeader) data() elf.Data   { return elf.Data(h.ident[elf.EI_DATA]) }
+func (h *elfHeader) osabi() elf.OSABI { return elf.OSABI(h.ident[elf.EI_OSABI]) }
+
+// lookup resolves p (a clean absolute path inside the root) and stats the
+// file it leads to.
+func (r *Resolver) lookup(p string) *pathInfo {
+	if pi, ok := r.paths[p]; ok {
+		return pi
+	}
+	pi := &pathInfo{}
+	real, links, err := r.root.Resolve(p)
+	pi.real, pi.links = real, links
+	if err == nil {
+		var st fs.FileInfo
+		if st, err = r.root.Lstat(real); err == nil {
+			pi.mode = st.Mode()
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				pi.id = fileID{dev: uint64(sys.Dev), ino: uint64(sys.Ino)}
+			} else {
+				pi.id = fileID{ino: uint64(len(r.paths)) + 1<<62} // unique per path
+			}
+		}
+	}
+	pi.err = err
+	r.paths[p] = pi
+	return pi
+}
+
+// dirHas reports whether the directory dir (a clean absolute path) has an
+// entry name. Listing each directory once is much cheaper than one failed
+// lookup per name and directory: the loaders try many directories for each
+// name, and most tries fail.
+func (r *Resolver) dirHas(dir, name string) bool {
+	entries, ok := r.dirs[dir]
+	if !ok {
+		list, err := r.root.ReadDir(dir)
+		if err == nil {
+			entries = make(map[string]bool, len(list))
+			for _, e := range list {
+				entries[e.Name()] = true
+			}
+		}
+		r.dirs[dir] = entries // nil: not a directory we can read
+	}
+	return entries[name]
+}
+
+// exists reports whether the loader's open of p would find a file: the
+// directory lists the name and the lookup (following symlinks) succeeds.
+// raw is the path as the loader builds it; it may hold "..", which the
+// lookup walks as the kernel does.
+func (r *Resolver) exists(raw string) (*pathInfo, bool) {
+	clean := Clean(raw)
+	if !strings.Contains(raw, "/..") && clean != "/" && !r.dirHas(path.Dir(clean), path.Base(clean)) {
+		return nil, false
+	}
+	pi := r.lookup(raw)
+	if pi.err != nil {
+		return pi, false
+	}
+	return pi, true
+}
+
+// info reads what the file at real path is (the header only; scan reads
+// the rest when the file is accepted).
+func (r *Resolver) info(real string) *fileInfo {
+	if fi, ok := r.files[real]; ok {
+		return fi
+	}
+	fi := &fileInfo{}
+	r.files[real] = fi
+	f, err := r.root.Open(real)
+	if err != nil {
+		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
+		return fi
+	}
+	defer f.Close()
+	var b [64]byte
+	n, err := f.ReadAt(b[:], 0)
+	if n == 0 && err != nil && !errors.Is(err, io.EOF) {
+		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
+	}
+	fi.head = b[:n]
+	return fi
+}
+
+// scan reads the whole File of an accepted candidate.
+func (r *Resolver) scan(p, real string) (*File, error) {
+	fi := r.info(real)
+	if !fi.scanned {
+		fi.scanned = true
+		fi.file, fi.scanErr = Open(r.root, real)
+		if fi.file != nil {
+			fi.file.Path = real
+		}
+	}
+	return fi.file, fi.scanErr
+}
+
+// parseELFHeader reads e_ident, e_type, e_machine, e_version and
+// e_phentsize from the first bytes of a file, which the caller has checked
+// are at least an ELF header of the loader's class and start with the ELF
+// magic; a header of the other class may be shorter (only e_ident counts
+// then).
+func parseELFHeader(b []byte) elfHeader {
+	var h elfHeader
+	copy(h.ident[:], b)
+	var bo binary.ByteOrder = binary.LittleEndian
+	if h.data() == elf.ELFDATA2MSB {
+		bo = binary.BigEndian
+	}
+	phent := 42
+	if h.class() == elf.ELFCLASS64 {
+		phent = 54
+	}
+	if len(b) >= phent+2 {
+		h.typ = elf.Type(bo.Uint16(b[16:]))
+		h.machine = elf.Machine(bo.Uint16(b[18:]))
+		h.version = bo.Uint32(b[20:])
+		h.phentsize = bo.Uint16(b[phent:])
+	}
+	return h
+}
+
+// ehdrSize is the size of the ELF header of f's class: what a loader for f
+// reads first.
+func ehdrSize(f *File) int {
+	if f.Class == elf.ELFCLASS64 {
+		return 64
+	}
+	return 52
+}
+
+// A verdict is what a loader makes of a candidate file.
+type verdict int
+
+const (
+	accept verdict = iota
+	skip           // not for this program: the search goes on
+	fail           // the loader stops with an error
+)
+
+// glibcVerdict is open_verify in elf/dl-load.c: a file of another class or
+// machine is skipped silently, anything else wrong with the header is an
+// error that stops the loader.
+func glibcVerdict(prog *File, head []byte) (verdict, string) {
+	if len(head) < ehdrSize(prog) {
+		return fail, "file too short"
+	}
+	if string(head[:4]) != elf.ELFMAG {
+		return fail, "invalid ELF header"
+	}
+	hdr := parseELFHeader(head)
+	h := &hdr
+	switch {
+	case h.class() != prog.Class:
+		return skip, "wrong ELF class: " + h.class().String()
+	case h.data() != prog.Data:
+		if prog.Data == elf.ELFDATA2MSB {
+			return fail, "ELF file data encoding not big-endian"
+		}
+		return fail, "ELF file data encoding not little-endian"
+	case h.ident[elf.EI_VERSION] != byte(elf.EV_CURRENT):
+		return fail, "ELF file version ident does not match current one"
+	case h.osabi() != elf.ELFOSABI_NONE && h.osabi() != elf.ELFOSABI_LINUX:
+		return fail, "ELF file OS ABI invalid"
+	case h.ident[elf.EI_ABIVERSION] != 0 && h.osabi() != elf.ELFOSABI_LINUX:
+		return fail, "ELF file ABI version invalid"
+	case strings.Trim(string(h.ident[elf.EI_PAD:]), "\x00") != "":
+		return fail, "nonzero padding in e_ident"
+	case h.version != uint32(elf.EV_CURRENT):
+		return fail, "ELF file version does not match current one"
+	case h.machine != prog.Machine:
+		return skip, "wrong machine: " + h.machine.String()
+	case h.typ != elf.ET_DYN && h.typ != elf.ET_EXEC:
+		return fail, "only ET_DYN and ET_EXEC can be loaded"
+	}
+	want := uint16(32)
+	if prog.Class == elf.ELFCLASS64 {
+		want = 56
+	}
+	if h.phentsize != want {
+		return fail, "ELF file's phentsize not the expected size"
+	}
+	return accept, ""
+}
+
+// muslVerdict is map_library in musl's ldso/dynlink.c, which takes the
+// first file its search opens and fails if it cannot map it: musl never
+// skips a file of another machine to search on.
+func muslVerdict(prog *File, head []byte) (verdict, string) {
+	if len(head) < ehdrSize(prog) {
+		return fail, "Exec format error"
+	}
+	hdr := parseELFHeader(head)
+	h := &hdr
+	if h.typ != elf.ET_DYN && h.typ != elf.ET_EXEC || string(head[:4]) != elf.ELFMAG {
+		return fail, "Exec format error"
+	}
+	if h.class() != prog.Class || h.data() != prog.Data || h.machine != prog.Machine {
+		return fail, fmt.Sprintf("Exec format error (%s %s %s, not for this program)", h.class(), h.data(), h.machine)
+	}
+	return accept, ""
+}
+
+// errText is an error's text without the path the Root adds.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}
+
+// joinDir joins a search directory, as the loader holds it, and a name,
+// the way the loader builds the path it opens: trailing slashes of the
+// directory collapse to one; an empty directory is the working directory.
+func joinDir(dir, name string) string {
+	d := strings.TrimRight(dir, "/")
+	if d == "" && strings.HasPrefix(dir, "/") {
+		return "/" + name
+	}
+	if d == "" {
+		return name
+	}
+	return d + "/" + name
+}
