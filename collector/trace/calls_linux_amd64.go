@@ -1,0 +1,47 @@
+package trace
+
+import "golang.org/x/sys/unix"
+
+// calls for amd64: native x86-64 system calls, then i386 ones (a 32-bit
+// program, or int $0x80 from a 64-bit one), which a tracer that only
+// looked at x86-64 numbers would misread or miss.
+var calls = []call{
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_OPEN, kOpen, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_OPENAT, kOpenat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_OPENAT2, kOpenat2, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_CREAT, kCreat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_EXECVE, kExecve, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_EXECVEAT, kExecveat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_STAT, kStat, -1, 24, 4},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_LSTAT, kLstat, -1, 24, 4},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_NEWFSTATAT, kFstatat, 3, 24, 4},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_STATX, kStatx, 2, statxMode, 2},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_ACCESS, kAccess, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_FACCESSAT, kFaccessat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_FACCESSAT2, kFaccessat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_READLINK, kReadlink, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_READLINKAT, kReadlinkat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_GETDENTS64, kGetdents, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_GETDENTS, kGetdents, -1, 0, 0},
+
+	// i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl).
+	{unix.AUDIT_ARCH_I386, 5, kOpen, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 295, kOpenat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 437, kOpenat2, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 8, kCreat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 11, kExecve, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 358, kExecveat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 106, kStat, -1, 8, 2},  // struct stat
+	{unix.AUDIT_ARCH_I386, 107, kLstat, -1, 8, 2}, // struct stat
+	{unix.AUDIT_ARCH_I386, 195, kStat, -1, 16, 4}, // stat64
+	{unix.AUDIT_ARCH_I386, 196, kLstat, -1, 16, 4},
+	{unix.AUDIT_ARCH_I386, 300, kFstatat, 3, 16, 4}, // fstatat64
+	{unix.AUDIT_ARCH_I386, 383, kStatx, 2, statxMode, 2},
+	{unix.AUDIT_ARCH_I386, 33, kAccess, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 307, kFaccessat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 439, kFaccessat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 85, kReadlink, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 305, kReadlinkat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 220, kGetdents, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 141, kGetdents, -1, 0, 0},
+}

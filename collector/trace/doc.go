@@ -1,0 +1,94 @@
+// Package trace runs a program under ptrace and reports every path it and
+// its descendants really opened, executed, listed or looked up.
+//
+// Reading a program's ELF headers finds the libraries the dynamic loader
+// maps, but not what the program finds at run time: Python's standard
+// library and extension modules, Perl modules, libmagic's database,
+// OpenSSL's configuration and providers, plugins loaded with dlopen,
+// programs a wrapper script executes. Running the program once under
+// [Run] finds them:
+//
+//	res, err := trace.Run(ctx, []string{"/usr/bin/python3", "-c", "import ssl"}, nil)
+//	...
+//	for _, path := range res.Files() { ... }
+//
+// The package is a source of paths and nothing more: it decides nothing
+// about images.
+//
+// # What is traced
+//
+// Every process and thread the program starts is followed (forks, vforks,
+// clones, execs, including an exec by a thread that is not the leader),
+// and these system calls are recorded when they succeed, with the
+// 32-bit i386 forms on amd64:
+//
+//   - open, openat, openat2, creat ([OpOpen]);
+//   - execve, execveat ([OpExec]), and the "#!" interpreters of scripts,
+//     which the kernel runs without a system call;
+//   - stat, lstat, newfstatat, statx ([OpStat]);
+//   - access, faccessat, faccessat2 ([OpAccess]);
+//   - readlink, readlinkat ([OpReadlink]);
+//   - getdents64, getdents ([OpListDir], once per process and directory).
+//
+// Paths are made absolute against the process's working directory or the
+// directory of the dirfd, read from /proc while the process is stopped in
+// the call, and are otherwise kept as the program wrote them: symbolic
+// links are not resolved, so that an image can keep them.
+//
+// # Speed
+//
+// A ptrace tracer that stops at every system call (strace without
+// --seccomp-bpf) makes a program several times slower. Run installs a
+// seccomp filter in the program before it starts: the calls above stop
+// (SECCOMP_RET_TRACE), every other call runs at full speed
+// (SECCOMP_RET_ALLOW), and fstat, which glibc implements as
+// newfstatat(fd, "", AT_EMPTY_PATH), is let through too. A traced call
+// costs two stops, at its entry and its exit, as only its result says
+// whether it succeeded; paths are read with process_vm_readv (falling
+// back to /proc/PID/mem) only for calls that succeeded.
+//
+// # The helper
+//
+// The filter must be installed in the child between fork and exec, where
+// os/exec runs no Go code. So, as runc and other container runtimes do,
+// Run re-executes the running program: it starts /proc/self/exe with the
+// environment variable _FROMSCRATCH_TRACE_HELPER set, and this package's
+// init function, seeing it, runs the helper instead of letting the
+// program continue. The helper waits until the tracer has attached with
+// PTRACE_SEIZE, sets no_new_privs, installs the filter on its thread and
+// execs the target, removing the variable from its environment. Any
+// program that imports this package therefore starts as usual except with
+// that variable set; and the init functions of the packages initialized
+// before this one also run in the helper, so they must not have side
+// effects. The alternatives were worse: a separate helper binary to
+// install and find, or cgo, or filtering the tracer's own thread (which
+// would turn its file system calls into ENOSYS).
+//
+// All ptrace requests come from one locked OS thread that ends with the
+// run; PTRACE_O_EXITKILL kills the traced processes if the tracer dies.
+//
+// # Limits
+//
+//   - Linux 5.3 or later (PTRACE_GET_SYSCALL_INFO), on amd64 or arm64.
+//     x32 calls, and 32-bit ARM calls on arm64, are let through
+//     unrecorded.
+//   - Only successful calls are recorded; files the kernel opens itself
+//     (the ELF interpreter, binfmt_misc handlers) are not, except "#!"
+//     interpreters. rename, unlink, mkdir and other changes are not
+//     traced, so a file written under another name and renamed is not
+//     known as written.
+//   - Under no_new_privs, set-user-ID programs run without their
+//     privileges; a program that itself uses ptrace (a debugger, strace)
+//     cannot, as it is already traced.
+//   - A newfstatat or statx with AT_EMPTY_PATH and a non-empty path is
+//     not recorded (the filter cannot see the path).
+//   - "..": a path's ".." after a symbolic link is resolved as the
+//     kernel does, on the tracer's view of the file system; a traced
+//     process that changed its root (chroot) is not followed there.
+//   - Run returns when every traced process has exited, as strace -f
+//     does: a daemon the program leaves behind keeps it waiting until
+//     the timeout.
+//   - ptrace must be permitted: in a container, CAP_SYS_PTRACE or a
+//     seccomp profile that allows it, and kernel.yama.ptrace_scope below
+//     3. The error says so.
+package trace

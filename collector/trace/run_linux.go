@@ -1,0 +1,684 @@
+//go:build linux && (amd64 || arm64)
+
+package trace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Run runs the program argv under the tracer, waits until it and every
+// process it started have exited, and returns every path they
+// successfully opened, executed, listed or looked up.
+//
+// argv[0] is looked up in $PATH, as by os/exec, if it has no slash. A
+// program that exits with a non-zero status is not an error: see
+// Result.ExitCode. When ctx is done or opts.Timeout expires, every
+// traced process is killed and Run returns the partial Result with an
+// *Error that matches ctx's error (context.DeadlineExceeded for the
+// timeout). If the program could not be started, the Result is nil.
+//
+// Run must be called from a program that lets this package's init
+// function run before its own main does anything: see "The helper" in
+// the package documentation.
+func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("trace: empty command line")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	prog := argv[0]
+	if !strings.Contains(prog, "/") {
+		lp, err := exec.LookPath(prog)
+		if err != nil {
+			return nil, &Error{Prog: prog, Err: err}
+		}
+		prog = lp
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, &timeoutError{opts.Timeout})
+		defer cancel()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Prog: prog, Err: context.Cause(ctx)}
+	}
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, helperEnv+"=") })
+	env = append(env, helperEnv+"="+strconv.Itoa(helperFD))
+
+	std, err := newStdio(opts)
+	if err != nil {
+		return nil, &Error{Prog: prog, Err: err}
+	}
+	defer std.close()
+	sock, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, &Error{Prog: prog, Err: os.NewSyscallError("socketpair", err)}
+	}
+	t := &tracer{
+		tasks:  make(map[int]*task),
+		listed: make(map[listed]bool),
+	}
+	t.res.self, _ = os.Executable()
+	attr := &syscall.ProcAttr{
+		Dir:   opts.Dir,
+		Env:   env,
+		Files: []uintptr{std.child[0].Fd(), std.child[1].Fd(), std.child[2].Fd(), uintptr(sock[1])},
+	}
+	helperArgv := append([]string{helperName, prog}, argv...)
+
+	done := make(chan error, 1)
+	go func() {
+		// The thread stays locked until the goroutine ends, and so
+		// ends with it: ptrace requests must come from the thread
+		// that attached, and if anything goes wrong the thread's exit
+		// makes PTRACE_O_EXITKILL kill every tracee.
+		runtime.LockOSThread()
+		done <- t.run(attr, helperArgv, sock[0], sock[1])
+	}()
+	stop := make(chan struct{})
+	var watcher sync.WaitGroup
+	watcher.Go(func() {
+		select {
+		case <-ctx.Done():
+			t.kill()
+		case <-stop:
+		}
+	})
+	err = <-done
+	close(stop)
+	watcher.Wait()
+	std.close()
+	copyErr := std.wait()
+	if err != nil {
+		return nil, &Error{Prog: prog, Err: err}
+	}
+	if t.killed.Load() {
+		return &t.res, &Error{Prog: prog, Err: &killedError{context.Cause(ctx)}}
+	}
+	if copyErr != nil {
+		return &t.res, &Error{Prog: prog, Err: copyErr}
+	}
+	return &t.res, nil
+}
+
+// timeoutError is the cause of the context of a run with a Timeout.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("%v timeout", e.d) }
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// killedError says that the run was killed, and why.
+type killedError struct{ cause error }
+
+func (e *killedError) Error() string {
+	if _, ok := e.cause.(*timeoutError); ok {
+		return "killed after " + e.cause.Error()
+	}
+	return "killed: " + e.cause.Error()
+}
+func (e *killedError) Unwrap() error { return e.cause }
+
+// stdio connects the program's standard files to Options as os/exec does.
+type stdio struct {
+	child   [3]*os.File // the program's ends
+	own     []*os.File  // files to close when Run returns
+	copiers sync.WaitGroup
+	errMu   sync.Mutex
+	err     error
+}
+
+func newStdio(opts *Options) (*stdio, error) {
+	s := &stdio{}
+	var err error
+	if s.child[0], err = s.input(opts.Stdin); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.child[1], err = s.output(opts.Stdout); err != nil {
+		s.close()
+		return nil, err
+	}
+	if sameWriter(opts.Stdout, opts.Stderr) {
+		s.child[2] = s.child[1]
+	} else if s.child[2], err = s.output(opts.Stderr); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sameWriter reports whether stdout and stderr are one writer, which
+// then gets one pipe, as in os/exec, so that their order is kept.
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() { recover() }() // uncomparable dynamic types
+	return a != nil && a == b
+}
+
+func (s *stdio) input(r io.Reader) (*os.File, error) {
+	switch r := r.(type) {
+	case nil:
+		f, err := os.Open(os.DevNull)
+		s.own = append(s.own, f)
+		return f, err
+	case *os.File:
+		return r, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	s.own = append(s.own, pr)
+	// Not waited for: Run does not wait for Stdin to be drained, and
+	// the copy ends with an error on the closed pipe once the program
+	// is gone.
+	go func() {
+		io.Copy(pw, r)
+		pw.Close()
+	}()
+	return pr, nil
+}
+
+func (s *stdio) output(w io.Writer) (*os.File, error) {
+	switch w := w.(type) {
+	case nil:
+		f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		s.own = append(s.own, f)
+		return f, err
+	case *os.File:
+		return w, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	s.own = append(s.own, pw)
+	s.copiers.Go(func() {
+		_, err := io.Copy(w, pr)
+		pr.Close()
+		if err != nil {
+			s.errMu.Lock()
+			if s.err == nil {
+				s.err = fmt.Errorf("copying output: %w", err)
+			}
+			s.errMu.Unlock()
+		}
+	})
+	return pw, nil
+}
+
+// close closes the tracer's copies of the program's ends of the pipes,
+// so that the copies see EOF once the program's are closed too.
+func (s *stdio) close() {
+	for _, f := range s.own {
+		f.Close()
+	}
+	s.own = nil
+}
+
+func (s *stdio) wait() error {
+	s.copiers.Wait()
+	return s.err
+}
+
+// task is one traced thread.
+type task struct {
+	tid  int
+	pid  int    // thread group ID; 0 until read from /proc
+	comm string // valid when pid != 0
+	// call is the entry of the system call whose exit stop is awaited.
+	call    *call
+	args    [6]uint64
+	pending bool
+	// exec is the path of an execve in flight, resolved at entry,
+	// before the new program replaces the memory it was read from.
+	exec *execCall
+}
+
+type execCall struct {
+	path string
+	pid  int
+	comm string
+}
+
+type listed struct {
+	pid  int
+	path string
+}
+
+// tracer is the state of one run. Its methods other than kill run on the
+// locked tracer thread only.
+type tracer struct {
+	root   int // the helper, then the program: its exit status is the run's
+	res    Result
+	tasks  map[int]*task // written under mu, read freely by the tracer thread
+	mu     sync.Mutex
+	killed atomic.Bool // set under mu
+	fatal  error       // a tracer failure that ended the run
+	// started is set once the helper has exec'd the program.
+	started bool
+	listed  map[listed]bool // OpListDir recorded once per process and directory
+	info    syscallInfo
+	buf     [pathMax]byte
+}
+
+// run starts the helper from the locked thread, attaches to it and
+// traces until no tracee is left.
+func (t *tracer) run(attr *syscall.ProcAttr, argv []string, sock, childSock int) error {
+	defer unix.Close(sock)
+	pid, err := syscall.ForkExec("/proc/self/exe", argv, attr)
+	unix.Close(childSock)
+	if err != nil {
+		return fmt.Errorf("starting the trace helper: %w", err)
+	}
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, ptraceOptions); err != nil {
+		unix.Close(sock) // the helper reads EOF and exits
+		var ws unix.WaitStatus
+		unix.Wait4(pid, &ws, 0, nil)
+		return ptraceError(err)
+	}
+	t.root = pid
+	t.task(pid)
+	if _, err := unix.Write(sock, []byte{helperGo}); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+	}
+	t.loop()
+	if t.fatal != nil {
+		return t.fatal
+	}
+	msg := make([]byte, 0, 64)
+	for {
+		n, err := unix.Read(sock, msg[len(msg):cap(msg)])
+		if n <= 0 || err != nil {
+			break
+		}
+		msg = msg[:len(msg)+n]
+	}
+	return helperError(msg)
+}
+
+// ptraceError explains why PTRACE_SEIZE failed.
+func ptraceError(err error) error {
+	if err != unix.EPERM {
+		return os.NewSyscallError("ptrace(PTRACE_SEIZE)", err)
+	}
+	hint := "run as a user allowed to trace its children: in a container, add CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) or relax its seccomp profile (--security-opt seccomp=unconfined)"
+	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
+		switch strings.TrimSpace(string(b)) {
+		case "2":
+			hint = "kernel.yama.ptrace_scope is 2: only a process with CAP_SYS_PTRACE may trace; run as root or add CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE)"
+		case "3":
+			hint = "kernel.yama.ptrace_scope is 3: ptrace is disabled on this machine until reboot"
+		}
+	}
+	return fmt.Errorf("ptrace not permitted (%s): %w", hint, err)
+}
+
+// task returns the task of tid, adding it if it is new. A task added
+// after kill is killed at once, so that no process born during the kill
+// escapes it.
+func (t *tracer) task(tid int) *task {
+	if tk := t.tasks[tid]; tk != nil {
+		return tk
+	}
+	tk := &task{tid: tid}
+	t.mu.Lock()
+	t.tasks[tid] = tk
+	if t.killed.Load() {
+		unix.Kill(tid, unix.SIGKILL)
+	}
+	t.mu.Unlock()
+	return tk
+}
+
+func (t *tracer) remove(tid int) {
+	t.mu.Lock()
+	delete(t.tasks, tid)
+	t.mu.Unlock()
+}
+
+// kill kills every traced process. It may be called from any goroutine.
+func (t *tracer) kill() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.killed.Store(true)
+	for tid := range t.tasks {
+		unix.Kill(tid, unix.SIGKILL)
+	}
+}
+
+// loop waits for tracees until there are none left. Every stop is
+// resumed before the next wait, so a tracee is never left stopped.
+func (t *tracer) loop() {
+	for {
+		var ws unix.WaitStatus
+		// __WNOTHREAD: only this thread's children and tracees, never
+		// a child another goroutine started and will wait for.
+		tid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOTHREAD, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return // ECHILD: every tracee is gone
+		}
+		t.handle(tid, ws)
+	}
+}
+
+func (t *tracer) handle(tid int, ws unix.WaitStatus) {
+	if ws.Exited() || ws.Signaled() {
+		if tid == t.root {
+			t.res.ExitCode = ws.ExitStatus()
+			if ws.Signaled() {
+				t.res.Signal = ws.Signal()
+			}
+		}
+		t.remove(tid)
+		return
+	}
+	if !ws.Stopped() {
+		return
+	}
+	tk := t.task(tid)
+	sig := ws.StopSignal()
+	event := int(ws>>16) & 0xff
+	switch {
+	case sig == unix.SIGTRAP|0x80:
+		t.syscallStop(tk)
+	case sig == unix.SIGTRAP && event == unix.PTRACE_EVENT_SECCOMP:
+		t.seccompStop(tk)
+	case sig == unix.SIGTRAP && (event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE):
+		// The child is attached already; its first stop may come
+		// before or after this one.
+		if child, err := eventMsg(tid); err == nil {
+			t.task(int(child))
+		}
+		resume(unix.PTRACE_CONT, tid, 0)
+	case sig == unix.SIGTRAP && event == unix.PTRACE_EVENT_EXEC:
+		t.execStop(tk)
+		resume(unix.PTRACE_CONT, tid, 0)
+	case event == unix.PTRACE_EVENT_STOP:
+		switch sig {
+		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+			// Group-stop: stay stopped, as without a tracer, until
+			// SIGCONT (or SIGKILL); PTRACE_LISTEN still reports
+			// what happens next.
+			resume(unix.PTRACE_LISTEN, tid, 0)
+		default:
+			// A new tracee's first stop, or the end of a listen.
+			resume(unix.PTRACE_CONT, tid, 0)
+		}
+	case event != 0:
+		resume(unix.PTRACE_CONT, tid, 0)
+	default:
+		// Signal-delivery-stop: deliver the signal.
+		resume(unix.PTRACE_CONT, tid, sig)
+	}
+}
+
+// seccompStop handles a PTRACE_EVENT_SECCOMP stop, at the entry of one
+// of the calls the filter traces.
+func (t *tracer) seccompStop(tk *task) {
+	info := &t.info
+	if err := getSyscallInfo(tk.tid, info); err != nil || info.op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+		if err == unix.EIO || err == unix.EINVAL {
+			t.fail(errors.New("PTRACE_GET_SYSCALL_INFO is not supported: Linux 5.3 or later is needed"))
+		}
+		resume(unix.PTRACE_CONT, tk.tid, 0)
+		return
+	}
+	tk.pending = false
+	idx := int(info.retData & unix.SECCOMP_RET_DATA)
+	if idx >= len(calls) {
+		resume(unix.PTRACE_CONT, tk.tid, 0)
+		return
+	}
+	c := &calls[idx]
+	switch c.kind {
+	case kExecve, kExecveat:
+		// Read the path now: a successful exec replaces the memory
+		// it is in. Success shows as PTRACE_EVENT_EXEC, so there is
+		// no need to stop at the exit; a failed exec's entry is
+		// dropped at the next call.
+		tk.exec = t.execEntry(tk, c, &info.args)
+		resume(unix.PTRACE_CONT, tk.tid, 0)
+	case kGetdents:
+		t.listDir(tk, int32(info.args[0]))
+		resume(unix.PTRACE_CONT, tk.tid, 0)
+	default:
+		tk.exec = nil
+		tk.call, tk.args, tk.pending = c, info.args, true
+		resume(unix.PTRACE_SYSCALL, tk.tid, 0)
+	}
+}
+
+// syscallStop handles a syscall-exit stop, which follows a seccomp stop
+// resumed with PTRACE_SYSCALL.
+func (t *tracer) syscallStop(tk *task) {
+	info := &t.info
+	if err := getSyscallInfo(tk.tid, info); err == nil && info.op == unix.PTRACE_SYSCALL_INFO_ENTRY {
+		// Kernels before 4.8 stop at the entry after the seccomp
+		// stop: go on to the exit.
+		resume(unix.PTRACE_SYSCALL, tk.tid, 0)
+		return
+	} else if err == nil && info.op == unix.PTRACE_SYSCALL_INFO_EXIT && tk.pending && !info.isError() {
+		t.exit(tk, info.rval())
+	}
+	tk.pending = false
+	resume(unix.PTRACE_CONT, tk.tid, 0)
+}
+
+// fail ends the run because the tracer cannot do its job.
+func (t *tracer) fail(err error) {
+	if t.fatal == nil {
+		t.fatal = err
+		t.kill()
+	}
+}
+
+// proc fills in the thread group ID and name of tk from /proc.
+func (t *tracer) proc(tk *task) {
+	if tk.pid != 0 {
+		return
+	}
+	b, err := os.ReadFile(procPath(tk.tid, "status"))
+	if err != nil {
+		tk.pid = tk.tid
+		return
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, _ := strings.Cut(strings.TrimSuffix(line, "\n"), ":\t")
+		switch k {
+		case "Name":
+			tk.comm = v
+		case "Tgid":
+			tk.pid, _ = strconv.Atoi(v)
+		}
+	}
+	if tk.pid == 0 {
+		tk.pid = tk.tid
+	}
+}
+
+func (t *tracer) record(tk *task, a Access) {
+	t.proc(tk)
+	a.PID, a.Comm = tk.pid, tk.comm
+	t.res.Accesses = append(t.res.Accesses, a)
+}
+
+// execEntry resolves the path of an execve or execveat at its entry.
+func (t *tracer) execEntry(tk *task, c *call, args *[6]uint64) *execCall {
+	dirfd, name, flags := int32(unix.AT_FDCWD), args[0], uint64(0)
+	if c.kind == kExecveat {
+		dirfd, name, flags = int32(args[0]), args[1], args[4]
+	}
+	s, err := readString(tk.tid, name, &t.buf)
+	if err != nil {
+		return nil
+	}
+	var path string
+	if s == "" && flags&unix.AT_EMPTY_PATH != 0 {
+		path, err = fdPath(tk.tid, dirfd) // fexecve
+	} else {
+		path, err = absPath(tk.tid, dirfd, s)
+	}
+	if err != nil {
+		return nil
+	}
+	e := &execCall{path: path}
+	if t.started {
+		t.proc(tk)
+		e.pid, e.comm = tk.pid, tk.comm
+	} else {
+		e.pid = t.root // the helper: no name worth reporting
+	}
+	return e
+}
+
+// execStop handles PTRACE_EVENT_EXEC: the exec recorded at the entry
+// succeeded. If a thread other than the leader called it, the kernel has
+// given it the leader's ID, which tk is, and the former ID is gone.
+func (t *tracer) execStop(tk *task) {
+	src := tk
+	if former, err := eventMsg(tk.tid); err == nil && int(former) != tk.tid {
+		if ft := t.tasks[int(former)]; ft != nil {
+			src = ft
+		}
+		t.remove(int(former))
+	}
+	e := src.exec
+	tk.exec, tk.pending, src.exec = nil, false, nil
+	tk.pid, tk.comm = 0, "" // re-read: the name changed
+	t.started = true
+	if e == nil {
+		return
+	}
+	a := Access{Path: e.path, Op: OpExec, PID: e.pid, Comm: e.comm}
+	t.res.Accesses = append(t.res.Accesses, a)
+	// The kernel runs a script's interpreter, and its interpreter's
+	// (up to 4 levels), without a system call the filter sees.
+	for range 4 {
+		interp := shebang(a.Path)
+		if interp == "" {
+			break
+		}
+		p, err := absPath(tk.tid, unix.AT_FDCWD, interp)
+		if err != nil {
+			break
+		}
+		a.Path = p
+		t.res.Accesses = append(t.res.Accesses, a)
+	}
+}
+
+// listDir records the directory open as fd, at the entry of getdents:
+// once per process, as a listing takes several calls.
+func (t *tracer) listDir(tk *task, fd int32) {
+	path, err := fdPath(tk.tid, fd)
+	if err != nil || !strings.HasPrefix(path, "/") {
+		return
+	}
+	t.proc(tk)
+	k := listed{tk.pid, path}
+	if t.listed[k] {
+		return
+	}
+	t.listed[k] = true
+	t.record(tk, Access{Path: path, Op: OpListDir, Dir: true})
+}
+
+// exit records a call that succeeded with return value rval. The path is
+// read only now, so that the many calls that fail cost no more than
+// their two stops.
+func (t *tracer) exit(tk *task, rval int64) {
+	c, args := tk.call, &tk.args
+	dirfd := int32(unix.AT_FDCWD)
+	var name, flags, buf, resolve uint64
+	a := Access{}
+	switch c.kind {
+	case kOpen:
+		a.Op, name, flags = OpOpen, args[0], args[1]
+	case kCreat:
+		a.Op, name, flags = OpOpen, args[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC
+	case kOpenat:
+		a.Op, dirfd, name, flags = OpOpen, int32(args[0]), args[1], args[2]
+	case kOpenat2:
+		a.Op, dirfd, name = OpOpen, int32(args[0]), args[1]
+		// struct open_how { u64 flags, mode, resolve; }
+		var err error
+		if flags, err = readUint(tk.tid, args[2], 8); err != nil {
+			return
+		}
+		resolve, _ = readUint(tk.tid, args[2]+16, 8)
+	case kStat, kLstat:
+		a.Op, name, buf = OpStat, args[0], args[1]
+	case kFstatat:
+		a.Op, dirfd, name, buf, flags = OpStat, int32(args[0]), args[1], args[2], args[3]
+	case kStatx:
+		a.Op, dirfd, name, flags, buf = OpStat, int32(args[0]), args[1], args[2], args[4]
+	case kAccess:
+		a.Op, name = OpAccess, args[0]
+	case kFaccessat:
+		a.Op, dirfd, name = OpAccess, int32(args[0]), args[1]
+	case kReadlink:
+		a.Op, name = OpReadlink, args[0]
+	case kReadlinkat:
+		a.Op, dirfd, name = OpReadlink, int32(args[0]), args[1]
+	default:
+		return
+	}
+	s, err := readString(tk.tid, name, &t.buf)
+	if err != nil {
+		return
+	}
+	switch {
+	case s == "" && (a.Op == OpStat && flags&unix.AT_EMPTY_PATH != 0):
+		return // fstat of dirfd, named nothing
+	case resolve&unix.RESOLVE_IN_ROOT != 0 && strings.HasPrefix(s, "/"):
+		s = "." + s // absolute within dirfd
+	}
+	if a.Path, err = absPath(tk.tid, dirfd, s); err != nil {
+		return
+	}
+	switch a.Op {
+	case OpOpen:
+		if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+			a.Dir = true // an unnamed file in the directory a.Path
+			break
+		}
+		a.Write = flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC) != 0
+		a.Dir = flags&unix.O_DIRECTORY != 0
+		if !a.Dir && !a.Write {
+			var st unix.Stat_t
+			if unix.Stat(procPath(tk.tid, "fd/"+strconv.FormatInt(rval, 10)), &st) == nil {
+				a.Dir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+			}
+		}
+	case OpStat:
+		if c.modeLen != 0 {
+			if mode, err := readUint(tk.tid, buf+uint64(c.modeOff), int(c.modeLen)); err == nil {
+				a.Dir = mode&unix.S_IFMT == unix.S_IFDIR
+			}
+		}
+	}
+	t.record(tk, a)
+}

@@ -1,0 +1,106 @@
+package trace
+
+import (
+	"fmt"
+	"io"
+	"syscall"
+	"time"
+)
+
+// Options configures Run. The zero value, like a nil *Options, runs the
+// program in the current directory with the current environment and
+// stdin, stdout and stderr connected to the null device, as os/exec does.
+type Options struct {
+	// Dir is the working directory of the program; empty for the
+	// caller's.
+	Dir string
+	// Env is the environment, as "KEY=value" strings; nil for the
+	// caller's (os.Environ).
+	Env []string
+	// Stdin, Stdout and Stderr are connected to the program as in
+	// os/exec.Cmd: an *os.File is passed as is, anything else through a
+	// pipe, nil is the null device.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Timeout, if positive, bounds the whole run: when it expires every
+	// traced process is killed and Run returns an error that matches
+	// context.DeadlineExceeded.
+	Timeout time.Duration
+}
+
+// Op is the kind of system call that revealed a path.
+type Op uint8
+
+const (
+	OpOpen     Op = iota + 1 // open, openat, openat2, creat
+	OpExec                   // execve, execveat, or a #! interpreter of an executed script
+	OpStat                   // stat, lstat, newfstatat, statx
+	OpAccess                 // access, faccessat, faccessat2
+	OpReadlink               // readlink, readlinkat: the path is a symbolic link
+	OpListDir                // getdents64 on the directory
+)
+
+var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir"}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) && opNames[o] != "" {
+		return opNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", uint8(o))
+}
+
+// Access is one successful system call that named a path.
+type Access struct {
+	// Path is absolute and lexically clean, exactly as the process
+	// named it: relative paths are joined to the process's working
+	// directory or to the directory of the dirfd, but symbolic links
+	// are not resolved (except one followed by "..", which the kernel
+	// resolves too). For OpListDir it is the directory's path as the
+	// kernel reports it for the open descriptor.
+	Path string
+	Op   Op
+	// PID is the process (thread group) ID and Comm its name
+	// (/proc/PID/comm) when the call was made: for OpExec, the name
+	// before the exec.
+	PID  int
+	Comm string
+	// Write is set for an open for writing (O_WRONLY, O_RDWR), one that
+	// may create or truncate (O_CREAT, O_TRUNC) and creat.
+	Write bool
+	// Dir is set when the path is known to be a directory: opened with
+	// O_DIRECTORY or found to be one, listed, or stat'ed as one.
+	Dir bool
+}
+
+func (a Access) String() string {
+	s := fmt.Sprintf("%d %s %s %s", a.PID, a.Comm, a.Op, a.Path)
+	if a.Write {
+		s += " (write)"
+	}
+	if a.Dir {
+		s += " (dir)"
+	}
+	return s
+}
+
+// Result is what a traced run did.
+type Result struct {
+	// Accesses are the successful calls in the order they returned,
+	// from every process and thread of the run.
+	Accesses []Access
+	// ExitCode is the exit status of the program, or -1 if a signal
+	// killed it; Signal is that signal.
+	ExitCode int
+	Signal   syscall.Signal
+
+	self string // the tracer's own executable, left out of Files
+}
+
+// Error is the error of a run that failed to start or did not finish.
+type Error struct {
+	Prog string // the program, as resolved from argv[0]
+	Err  error
+}
+
+func (e *Error) Error() string { return "trace: " + e.Prog + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
