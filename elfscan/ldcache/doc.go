@@ -1,0 +1,28 @@
+// Package ldcache reads glibc's /etc/ld.so.cache, the file that decides
+// where the dynamic loader finds libraries, without running anything.
+//
+// # ld.so.cache
+//
+// Parse reads a cache in any of the three layouts ldconfig writes (new,
+// old, and old with the new one inside: see Format), in either byte order,
+// so the cache of a foreign-architecture sysroot reads the same as the
+// host's. Every offset is checked against the file and nothing is
+// allocated beyond a small multiple of the file's size: a corrupt or
+// hostile file gives a *FormatError, never a panic.
+//
+// Cache.Lookup then answers as glibc's loader does (elf/dl-cache.c): the
+// same binary search with the same name comparison, the same choice among
+// the entries of one name by ABI flags and glibc-hwcaps subdirectory. The
+// ABI comes from ABIFor, given the ELF machine, class and flags of the
+// program being loaded, so that an aarch64 program is never given an
+// x86-64 library.
+//
+// Entry.String renders an entry exactly as "ldconfig -p" prints it; the
+// tests hold the parser to that, entry for entry, against the host's cache
+// and caches the real ldconfig writes.
+//
+// All file access goes through an FS of the caller, so that the files are
+// read inside the filesystem being examined, never the host's by accident.
+//
+// This package does not import elfscan: elfscan imports it.
+package ldcache
