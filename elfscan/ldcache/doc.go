@@ -1,5 +1,6 @@
-// Package ldcache reads glibc's /etc/ld.so.cache, the file that decides
-// where the dynamic loader finds libraries, without running anything.
+// Package ldcache reads the files that decide where a Linux dynamic loader
+// looks for libraries, without running anything: glibc's /etc/ld.so.cache
+// and the /etc/ld.so.conf it is built from.
 //
 // # ld.so.cache
 //
@@ -20,6 +21,12 @@
 // Entry.String renders an entry exactly as "ldconfig -p" prints it; the
 // tests hold the parser to that, entry for entry, against the host's cache
 // and caches the real ldconfig writes.
+//
+// # ld.so.conf
+//
+// ParseConf lists the directories of ld.so.conf as ldconfig reads them:
+// one directory a line, "include" lines with glob patterns (sorted, as
+// glob(3) does), "hwcap" lines and comments ignored.
 //
 // All file access goes through an FS of the caller, so that the files are
 // read inside the filesystem being examined, never the host's by accident.
