@@ -1,6 +1,7 @@
 // Package ldcache reads the files that decide where a Linux dynamic loader
 // looks for libraries, without running anything: glibc's /etc/ld.so.cache
-// and the /etc/ld.so.conf it is built from.
+// and the /etc/ld.so.conf it is built from, and musl's
+// /etc/ld-musl-$ARCH.path.
 //
 // # ld.so.cache
 //
@@ -27,6 +28,11 @@
 // ParseConf lists the directories of ld.so.conf as ldconfig reads them:
 // one directory a line, "include" lines with glob patterns (sorted, as
 // glob(3) does), "hwcap" lines and comments ignored.
+//
+// # musl
+//
+// musl has no cache: its loader reads /etc/ld-musl-$ARCH.path (see
+// ParseMuslPath, MuslArch and MuslPathFile) or uses MuslDefaultPath.
 //
 // All file access goes through an FS of the caller, so that the files are
 // read inside the filesystem being examined, never the host's by accident.
