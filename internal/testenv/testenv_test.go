@@ -293,6 +293,12 @@ func TestArm64Sysroot(t *testing.T) {
 	testenv.EnableQemuArm64(t)
 	sysroot := testenv.Arm64Sysroot(t)
 	checkSysroot(t, sysroot, "/lib/ld-linux-aarch64.so.1", "aarch64-linux-gnu")
+
+	// qemu's handler works under runc too.
+	stdout, stderr, exit := testenv.RunRunc(t, sysroot, nil, "", "/bin/dash", "-c", "echo $0 ok")
+	if exit != 0 || string(stdout) != "/bin/dash ok\n" {
+		t.Errorf("arm64 dash under runc: exit %d\n%s%s", exit, stdout, stderr)
+	}
 }
 
 func TestAmd64Sysroot(t *testing.T) {
