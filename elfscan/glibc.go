@@ -156,8 +156,11 @@ func (cl *closure) glibcLoad(req *node, name string) *node {
 		return nil
 	}
 	// _dl_map_object_from_fd: the same file (device and inode) opened
-	// under another name is the object already loaded.
-	if n := cl.byID(c.pi.id, cl.prog.Kind == KindDynamic); n != nil {
+	// under another name is the object already loaded. The root and the
+	// interpreter have no file id in glibc (the kernel mapped them, or
+	// "ld.so FILE" leaves it out to match the kernel): another path to
+	// the loader loads it a second time.
+	if n := cl.byID(c.pi.id, true); n != nil && n != cl.interp {
 		n.names = append(n.names, name)
 		return n
 	}
@@ -232,7 +235,7 @@ func (cl *closure) glibcSearch(req *node, name string) (candidate, Step, string,
 	// 4. /etc/ld.so.cache. With DF_1_NODEFLIB, entries under a default
 	// directory are not used (a prefix test, as glibc does), others are.
 	if cl.cache != nil {
-		if p, lvl, ok := cl.cache.lookup(name); ok && !(nodeflib && cl.underSystemDir(p)) {
+		if p, lvl, ok := cl.cache.lookup(name, cl.levels); ok && !(nodeflib && cl.underSystemDir(p)) {
 			if c = cl.try(p, glibcVerdict); done() {
 				return c, StepCache, path.Dir(p), lvl
 			}

@@ -146,20 +146,6 @@ func hwcapsLevels(f *File) []string {
 	return nil
 }
 
-// muslArch returns LDSO_ARCH from a musl interpreter name,
-// "/lib/ld-musl-x86_64.so.1" → "x86_64", or "".
-func muslArch(interp string) string {
-	base := path.Base(interp)
-	if !strings.HasPrefix(base, "ld-musl-") {
-		return ""
-	}
-	arch := strings.TrimPrefix(base, "ld-musl-")
-	if i := strings.Index(arch, ".so"); i >= 0 {
-		arch = arch[:i]
-	}
-	return arch
-}
-
 // isMuslInterp reports whether interp names musl's dynamic loader.
 func isMuslInterp(interp string) bool {
 	return strings.HasPrefix(path.Base(interp), "ld-musl-")

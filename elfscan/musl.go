@@ -1,11 +1,12 @@
 package elfscan
 
 import (
-	"debug/elf"
 	"errors"
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // musl's rules, from ldso/dynlink.c (load_library, path_open, fixup_rpath,
@@ -29,93 +30,32 @@ func muslSelf(name, ldsoName string) bool {
 	return name == ldsoName
 }
 
-// muslArchOf is musl's LDSO_ARCH for prog's machine, for a library given
-// as root (which names no interpreter).
-func muslArchOf(prog *File) string {
-	le := prog.Data == elf.ELFDATA2LSB
-	switch prog.Machine {
-	case elf.EM_X86_64:
-		if !is64(prog) {
-			return "x32"
-		}
-		return "x86_64"
-	case elf.EM_386:
-		return "i386"
-	case elf.EM_AARCH64:
-		if !le {
-			return "aarch64_be"
-		}
-		return "aarch64"
-	case elf.EM_ARM:
-		suffix := ""
-		if !le {
-			suffix = "eb"
-		}
-		if prog.EFlags&efARMABIFloatHard != 0 {
-			return "arm" + suffix + "hf"
-		}
-		return "arm" + suffix
-	case elf.EM_RISCV:
-		if is64(prog) {
-			return "riscv64"
-		}
-		return "riscv32"
-	case elf.EM_PPC64:
-		if le {
-			return "powerpc64le"
-		}
-		return "powerpc64"
-	case elf.EM_PPC:
-		return "powerpc"
-	case elf.EM_S390:
-		return "s390x"
-	case elf.EM_MIPS:
-		switch {
-		case is64(prog) && le:
-			return "mips64el"
-		case is64(prog):
-			return "mips64"
-		case le:
-			return "mipsel"
-		}
-		return "mips"
-	case elf.EM_LOONGARCH:
-		return "loongarch64"
-	}
-	return prog.Machine.String()
-}
-
 // muslStart sets up a musl closure: the loader (which is also libc) and
 // the system path.
 func (cl *closure) muslStart(root *node) error {
 	cl.ldsoName = cl.prog.Interp
-	arch := muslArch(cl.prog.Interp)
-	if cl.ldsoName == "" {
-		arch = muslArchOf(cl.prog)
-		cl.ldsoName = "/lib/ld-musl-" + arch + ".so.1"
-	} else if arch == "" {
-		arch = muslArchOf(cl.prog)
+	arch, ok := ldcache.MuslArchFromInterp(cl.prog.Interp)
+	if !ok {
+		if arch, ok = ldcache.MuslArch(cl.prog.Machine, cl.prog.Class, cl.prog.Data, cl.prog.EFlags); !ok {
+			arch = strings.ToLower(strings.TrimPrefix(cl.prog.Machine.String(), "EM_"))
+		}
 	}
-	cl.sysPath = cl.r.muslSysPath(cl.ldsoName, arch)
+	if cl.ldsoName == "" {
+		// A library given as root: the loader of its programs.
+		cl.ldsoName = "/lib/ld-musl-" + arch + ".so.1"
+	}
+	cl.sysPath = cl.r.muslSysPath(ldcache.MuslPathFile(cl.ldsoName, arch))
 	if cl.prog.Interp != "" {
 		cl.startInterp(root)
 	}
 	return nil
 }
 
-// muslSysPath is the system path: the lines of /etc/ld-musl-ARCH.path
-// under the prefix of the loader's path ("/usr/local/musl/lib/ld.so" reads
-// "/usr/local/musl/etc/…"), or /lib:/usr/local/lib:/usr/lib without it.
-// A path file that exists but cannot be read gives no directory at all.
-func (r *Resolver) muslSysPath(ldsoName, arch string) []string {
-	prefix := ""
-	if strings.HasPrefix(ldsoName, "/") {
-		i := strings.LastIndexByte(ldsoName, '/')
-		if j := strings.LastIndexByte(ldsoName[:i], '/'); j > 0 {
-			prefix = ldsoName[:j]
-		}
-	}
-	file := prefix + "/etc/ld-musl-" + arch + ".path"
+// muslSysPath is the system path: the lines of the loader's path file
+// (/etc/ld-musl-ARCH.path, under the prefix of the loader's own path), or
+// /lib:/usr/local/lib:/usr/lib without one. A path file that exists but
+// cannot be read gives no directory at all.
+func (r *Resolver) muslSysPath(file string) []string {
 	if dirs, ok := r.musl[file]; ok {
 		return dirs
 	}
@@ -123,27 +63,14 @@ func (r *Resolver) muslSysPath(ldsoName, arch string) []string {
 	var dirs []string
 	switch {
 	case err == nil:
-		dirs = splitMuslPath(string(data))
-		if dirs == nil {
-			dirs = []string{}
-		}
+		dirs = ldcache.ParseMuslPath(data)
 	case errors.Is(err, fs.ErrNotExist):
-		dirs = []string{"/lib", "/usr/local/lib", "/usr/lib"}
+		dirs = ldcache.ParseMuslPath([]byte(ldcache.MuslDefaultPath))
 	default:
 		dirs = []string{}
 	}
 	r.musl[file] = dirs
 	return dirs
-}
-
-// splitMuslPath splits a path list on ':' and newlines, dropping empty
-// elements, as path_open does.
-func splitMuslPath(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(c rune) bool { return c == ':' || c == '\n' }) {
-		out = append(out, f)
-	}
-	return out
 }
 
 // muslSelfNode is the loader answering a request for libc and friends.
@@ -229,7 +156,7 @@ func (cl *closure) muslLoad(req *node, name string) *node {
 func (cl *closure) muslSearch(req *node, name string) (candidate, Step, string) {
 	var env []string
 	for _, d := range cl.r.libraryPath {
-		env = append(env, splitMuslPath(d)...)
+		env = append(env, ldcache.ParseMuslPath([]byte(d))...)
 	}
 	c, dir, stop := cl.muslPathOpen(env, name)
 	if c.found {
@@ -286,7 +213,7 @@ func (cl *closure) muslRPath(p *node) ([]string, Step) {
 	if !ok {
 		return nil, step
 	}
-	return splitMuslPath(x), step
+	return ldcache.ParseMuslPath([]byte(x)), step
 }
 
 // textDir is the directory part of p as the loaders compute $ORIGIN: the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/internal/oracle"
+	"github.com/fromscratch/fromscratch/internal/testenv"
 )
 
 // The loader tests build small programs and libraries with gcc (and
@@ -21,19 +22,6 @@ import (
 // the judge, not hand-written expectations.
 
 const hostInterp = "/lib64/ld-linux-x86-64.so.2"
-
-// need skips the test when a tool is missing, and fails it in CI.
-func need(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if v := os.Getenv("CI"); v != "" && v != "0" && v != "false" {
-				t.Fatalf("%s is needed in CI: %v", n, err)
-			}
-			t.Skipf("%s: %v", n, err)
-		}
-	}
-}
 
 // A builder compiles test files into one temporary directory.
 type builder struct {
@@ -44,10 +32,7 @@ type builder struct {
 
 func newBuilder(t *testing.T, cc string) *builder {
 	t.Helper()
-	need(t, cc)
-	if _, err := os.Stat(hostInterp); err != nil {
-		t.Skipf("no glibc loader at %s", hostInterp)
-	}
+	testenv.NeedCommand(t, cc, hostInterp)
 	// Resolve the temporary directory's symlinks so that paths compare.
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
@@ -620,9 +605,7 @@ func TestLibraryRoot(t *testing.T) {
 // musl: libc and its siblings are the loader; the search is musl's.
 func TestMusl(t *testing.T) {
 	b := newBuilder(t, "musl-gcc")
-	if _, err := os.Stat("/lib/ld-musl-x86_64.so.1"); err != nil {
-		t.Skip("no musl loader")
-	}
+	testenv.NeedCommand(t, "/lib/ld-musl-x86_64.so.1")
 	b.lib("x/libq.so", "libq.so")
 	b.lib("x/liba.so", "liba.so", "-L@DIR@/x", "-lq", "-lm", "-Wl,-rpath,$ORIGIN")
 	b.lib("x/libgone.so", "libgone.so")
@@ -634,5 +617,129 @@ func TestMusl(t *testing.T) {
 	}
 	if len(c.Objects) != 4 {
 		t.Errorf("%d objects, want prog, loader, liba, libq", len(c.Objects))
+	}
+}
+
+// placeholder is a SONAME long enough to be replaced, in the DT_NEEDED
+// string of a program linked against it, by any name: how the tests get
+// DT_NEEDED entries gcc would not write.
+const placeholder = "libplaceholder_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.so"
+
+// neededAs builds a program that needs name, by patching its string table.
+func (b *builder) neededAs(out, name string, args ...string) string {
+	b.t.Helper()
+	b.lib("placeholder/"+placeholder, placeholder)
+	orig := b.exe(out+".orig", append([]string{"-L@DIR@/placeholder", "-l:" + placeholder}, args...)...)
+	return b.patch(filepath.Base(filepath.Dir(orig))+"/"+filepath.Base(orig), out, func(data []byte) {
+		if strings.Count(string(data), placeholder) != 1 || len(name) > len(placeholder) {
+			b.t.Fatalf("cannot patch %s", orig)
+		}
+		i := strings.Index(string(data), placeholder)
+		copy(data[i:], name+strings.Repeat("\x00", len(placeholder)-len(name)))
+	})
+}
+
+// DT_NEEDED with a token and a slash: expanded, then opened as a path.
+func TestNeededWithOrigin(t *testing.T) {
+	b := newBuilder(t, "gcc")
+	b.lib("lib/libq.so", "libq.so")
+	exe := b.neededAs("bin/prog", "$ORIGIN/../lib/libq.so")
+	c, _ := agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	if o := objectNamed(t, c, b.path("bin")+"/../lib/libq.so"); o.Step != elfscan.StepPath || o.Path != b.path("lib/libq.so") {
+		t.Errorf("libq.so: %s by %s", o.Path, o.Step)
+	}
+}
+
+// The loader named by another path than PT_INTERP is loaded again: glibc
+// keeps no file id for itself, so the device/inode check does not catch it.
+func TestInterpByAnotherPath(t *testing.T) {
+	b := newBuilder(t, "gcc")
+	other := "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+	if real, err := filepath.EvalSymlinks(hostInterp); err != nil || real != other {
+		t.Skipf("%s is not %s here", hostInterp, other)
+	}
+	exe := b.neededAs("bin/prog", other)
+	got, c := emulate(t, elfscan.NewResolver(), exe)
+	want := ask(t, exe, oracle.Options{})
+	if len(got.paths) != len(want.paths) || !slices.Equal(uniqSorted(got.paths), uniqSorted(want.paths)) {
+		dump(t, c)
+		t.Errorf("loads %q, the loader %q", got.paths, want.paths)
+	}
+	if n := strings.Count(strings.Join(got.paths, "\n"), other); n != 2 {
+		t.Errorf("the loader is loaded %d times, want 2", n)
+	}
+}
+
+// copyReal copies the host file src, symlinks resolved, to dst in root.
+func copyReal(t *testing.T, src, root, dst string) {
+	t.Helper()
+	real, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.CopyFile(t, real, filepath.Join(root, dst))
+}
+
+// A root with its own ld.so.cache, built by ldconfig -r from its
+// ld.so.conf, against its loader run in a chroot: the cache step, its
+// glibc-hwcaps entries, DF_1_NODEFLIB's prefix rule for cache entries, and
+// WithLdSoConf predicting what the cache will say before ldconfig runs.
+func TestCacheInRoot(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "ldconfig")
+	b := newBuilder(t, "gcc")
+	host, err := oracle.Host(hostInterp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := b.mkdir("root")
+	copyReal(t, "/lib/x86_64-linux-gnu/libc.so.6", root, "lib/x86_64-linux-gnu/libc.so.6")
+	copyReal(t, hostInterp, root, "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+	b.symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "root/lib64/ld-linux-x86-64.so.2")
+	b.lib("root/opt/lib/libq.so.1", "libq.so.1")
+	if len(host.HWCaps) > 0 {
+		b.lib("root/opt/lib/glibc-hwcaps/"+host.HWCaps[len(host.HWCaps)-1]+"/libq.so.1", "libq.so.1")
+	}
+	b.exe("root/bin/prog", "-L@DIR@/root/opt/lib", "-l:libq.so.1")
+	b.exe("root/bin/nodeflib", "-L@DIR@/root/opt/lib", "-l:libq.so.1", "-Wl,-z,nodefaultlib")
+	b.mkdir("root/etc")
+	if err := os.WriteFile(b.path("root/etc/ld.so.conf"), []byte("/opt/lib\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := elfscan.NewRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var levels []elfscan.Option
+	if len(host.HWCaps) > 0 {
+		levels = append(levels, elfscan.WithHWCaps(host.HWCaps[0]))
+	}
+	opts := oracle.Options{Sysroot: root}
+	resolver := func(more ...elfscan.Option) *elfscan.Resolver {
+		return elfscan.NewResolver(append(append([]elfscan.Option{elfscan.WithRoot(r)}, levels...), more...)...)
+	}
+
+	// Without a cache, /opt/lib is not searched, whatever ld.so.conf says.
+	_, got := agree(t, resolver(), "/bin/prog", opts)
+	if !slices.Equal(got.missing, []string{"libq.so.1"}) {
+		t.Errorf("no cache: missing %q, want libq.so.1", got.missing)
+	}
+	predicted, _ := emulate(t, resolver(elfscan.WithLdSoConf(true)), "/bin/prog")
+
+	if out, err := exec.Command("ldconfig", "-r", root).CombinedOutput(); err != nil {
+		t.Fatalf("ldconfig -r: %v\n%s", err, out)
+	}
+	c, got := agree(t, resolver(), "/bin/prog", opts)
+	if o := objectNamed(t, c, "libq.so.1"); o.Step != elfscan.StepCache {
+		t.Errorf("libq.so.1 by %s, want ld.so.cache", o.Step)
+	}
+	if !slices.Equal(predicted.paths, got.paths) || !slices.Equal(predicted.missing, got.missing) {
+		t.Errorf("WithLdSoConf predicted %v %q, the cache gives %v %q", predicted.paths, predicted.missing, got.paths, got.missing)
+	}
+	// NODEFLIB: the cache entry of /opt/lib is still used, that of libc
+	// (under a default directory) is not.
+	_, got = agree(t, resolver(), "/bin/nodeflib", opts)
+	if !slices.Equal(got.missing, []string{"libc.so.6"}) {
+		t.Errorf("nodeflib: missing %q, want libc.so.6", got.missing)
 	}
 }
