@@ -743,3 +743,32 @@ func TestCacheInRoot(t *testing.T) {
 		t.Errorf("nodeflib: missing %q, want libc.so.6", got.missing)
 	}
 }
+
+// musl's search: a RUNPATH serves the whole loader chain (unlike glibc),
+// an RPATH with a token other than $ORIGIN is ignored whole, and the names
+// musl answers itself are exactly its reserved ones.
+func TestMuslSearch(t *testing.T) {
+	b := newBuilder(t, "musl-gcc")
+	testenv.NeedCommand(t, "/lib/ld-musl-x86_64.so.1")
+	b.lib("x/libb.so", "libb.so")
+	b.lib("x/liba.so", "liba.so", "-L@DIR@/x", "-lb")
+	exe := b.exe("bin/chain", "-L@DIR@/x", "-la", "-Wl,--enable-new-dtags,-rpath,@DIR@/x")
+	c, got := agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	if len(got.missing) != 0 {
+		t.Errorf("chain: missing %q", got.missing)
+	}
+	if o := objectNamed(t, c, "libb.so"); o.Step != elfscan.StepRunPath || o.Parent.Name != "liba.so" {
+		t.Errorf("libb.so by %s from %s", o.Step, o.Parent.Name)
+	}
+
+	exe = b.exe("bin/token", "-L@DIR@/x", "-la", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../x:${LIB}")
+	_, got = agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	if !slices.Equal(got.missing, []string{"liba.so"}) {
+		t.Errorf("token: missing %q, want liba.so", got.missing)
+	}
+
+	for _, name := range []string{"libcrypt.so.1", "libutil.so.1", "libc.musl-x86_64.so.1", "libm.so.6", "libcx.so"} {
+		exe := b.neededAs("bin/needs-"+name, name)
+		agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	}
+}
