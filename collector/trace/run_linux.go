@@ -292,9 +292,10 @@ func (t *tracer) run(attr *syscall.ProcAttr, argv []string, sock, childSock int)
 	}
 	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, ptraceOptions); err != nil {
 		unix.Close(sock) // the helper reads EOF and exits
+		err = ptraceError(err, pid)
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, 0, nil)
-		return ptraceError(err)
+		return err
 	}
 	t.root = pid
 	t.task(pid)
@@ -316,10 +317,17 @@ func (t *tracer) run(attr *syscall.ProcAttr, argv []string, sock, childSock int)
 	return helperError(msg)
 }
 
-// ptraceError explains why PTRACE_SEIZE failed.
-func ptraceError(err error) error {
+// ptraceError explains why PTRACE_SEIZE of pid failed.
+func ptraceError(err error, pid int) error {
 	if err != unix.EPERM {
 		return os.NewSyscallError("ptrace(PTRACE_SEIZE)", err)
+	}
+	if b, err := os.ReadFile(procPath(pid, "status")); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "TracerPid:\t"); ok && strings.TrimSpace(v) != "0" {
+				return fmt.Errorf("ptrace: the program is already traced by process %s (is this program run under strace -f or a debugger?): %w", strings.TrimSpace(v), unix.EPERM)
+			}
+		}
 	}
 	hint := "run as a user allowed to trace its children: in a container, add CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) or relax its seccomp profile (--security-opt seccomp=unconfined)"
 	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {

@@ -61,7 +61,8 @@ type Access struct {
 	Op   Op
 	// PID is the process (thread group) ID and Comm its name
 	// (/proc/PID/comm) when the call was made: for OpExec, the name
-	// before the exec.
+	// of the program that called exec, empty for the exec of the
+	// traced program itself (made by the tracer's helper).
 	PID  int
 	Comm string
 	// Write is set for an open for writing (O_WRONLY, O_RDWR), one that

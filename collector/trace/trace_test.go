@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -156,6 +157,20 @@ func TestPython(t *testing.T) {
 	}
 	if a := accessed(res, OpListDir, "/usr/lib/python3.11"); a == nil || !a.Dir || a.Comm != "python3" {
 		t.Errorf("no listing of /usr/lib/python3.11 by python3: %v", a)
+	}
+}
+
+func TestPerl(t *testing.T) {
+	t.Parallel()
+	needProgram(t, "/usr/bin/perl")
+	res := run(t, []string{"/usr/bin/perl", "-MPOSIX", "-MData::Dumper", "-e", "print Dumper(floor(1.5))"}, &Options{Stdout: new(bytes.Buffer)})
+	wantFiles(t, res, "/POSIX.pm", "/Data/Dumper.pm", "/auto/POSIX/POSIX.so", "/auto/Data/Dumper/Dumper.so")
+}
+
+func TestPtraceError(t *testing.T) {
+	err := ptraceError(syscall.EPERM, os.Getpid())
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "--cap-add SYS_PTRACE") {
+		t.Errorf("got %q", err)
 	}
 }
 
@@ -491,7 +506,9 @@ func BenchmarkTrace(b *testing.B) {
 	}
 	b.Run("untraced", func(b *testing.B) {
 		for b.Loop() {
-			if err := exec.Command(argv[0], argv[1:]...).Run(); err != nil {
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.Env = testEnv
+			if err := cmd.Run(); err != nil {
 				b.Fatal(err)
 			}
 		}
