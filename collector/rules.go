@@ -2,10 +2,13 @@ package collector
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // A rule adds what the loader does not show: files a program opens, or
@@ -131,40 +134,78 @@ func (c *collection) addDlopen(name string) error {
 	return nil
 }
 
-// findLibrary finds a library name the way dlopen by the programs would:
-// in the directories where the loader found their libraries (RPATH,
-// LD_LIBRARY_PATH, RUNPATH, ld.so.cache, default directories), in the
-// order they were first used, the first file of a compatible machine.
+// findLibrary finds a library name the way dlopen by the programs would,
+// as nearly as the closures tell: first the directories where the loader
+// found their libraries through RPATH, LD_LIBRARY_PATH or RUNPATH, then
+// /etc/ld.so.cache (glibc), then the directories where it found them
+// through the cache or its default directories; the first file of the
+// first program's machine wins.
 func (c *collection) findLibrary(name string) string {
 	var first *elfscan.File
-	seen := map[string]bool{}
 	for _, o := range c.order {
-		if first == nil && o.File != nil && o.Parent == nil {
+		if o.Parent == nil && o.File != nil && c.programELF[o.Path] {
 			first = o.File
+			break
 		}
-		switch o.Step {
-		case elfscan.StepRPath, elfscan.StepLibraryPath, elfscan.StepRunPath, elfscan.StepCache, elfscan.StepDefault:
-		default:
-			continue
-		}
-		dir := path.Dir(o.Path)
-		if seen[dir] {
-			continue
-		}
-		seen[dir] = true
-		p := path.Join(dir, name)
+	}
+	ok := func(p string) bool {
 		st, err := c.root.Stat(p)
 		if err != nil || !st.Mode().IsRegular() {
-			continue
+			return false
 		}
 		f, err := elfscan.Open(c.root, p)
-		if err != nil || first != nil && !first.Compatible(f) {
-			continue
+		return err == nil && (first == nil || first.Compatible(f))
+	}
+	dirs := func(steps ...elfscan.Step) string {
+		seen := map[string]bool{}
+		for _, o := range c.order {
+			dir := path.Dir(o.Path)
+			if seen[dir] || !slices.Contains(steps, o.Step) {
+				continue
+			}
+			seen[dir] = true
+			if p := path.Join(dir, name); ok(p) {
+				return p
+			}
 		}
+		return ""
+	}
+	if p := dirs(elfscan.StepRPath, elfscan.StepLibraryPath, elfscan.StepRunPath); p != "" {
 		return p
 	}
-	return ""
+	if first != nil && c.glibc() != nil {
+		if p := c.cacheLookup(name, first); p != "" && ok(p) {
+			return p
+		}
+	}
+	return dirs(elfscan.StepCache, elfscan.StepDefault)
 }
+
+// cacheLookup looks name up in the root's /etc/ld.so.cache for programs
+// like prog, at the baseline hwcaps level.
+func (c *collection) cacheLookup(name string, prog *elfscan.File) string {
+	cache, _ := c.cache["ld.so.cache"].(*ldcache.Cache)
+	if _, tried := c.cache["ld.so.cache"]; !tried {
+		cache, _ = ldcache.Load(rootFS{c.root}, "/etc/ld.so.cache")
+		c.cache["ld.so.cache"] = cache
+	}
+	abi, known := ldcache.ABIFor(prog.Machine, prog.Class, prog.EFlags)
+	if cache == nil || !known || !cache.MatchesData(prog.Data) {
+		return ""
+	}
+	p, _, found := cache.Lookup(name, abi, nil)
+	if !found {
+		return ""
+	}
+	return p
+}
+
+// rootFS reads files for ldcache inside the root.
+type rootFS struct{ root *elfscan.Root }
+
+func (r rootFS) ReadFile(name string) ([]byte, error) { return r.root.ReadFile(name, 256<<20) }
+
+func (r rootFS) ReadDir(name string) ([]fs.DirEntry, error) { return r.root.ReadDir(name) }
 
 // exists reports whether p is in the root (following symlinks).
 func (c *collection) exists(p string) bool {

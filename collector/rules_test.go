@@ -3,6 +3,7 @@ package collector_test
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,6 +201,17 @@ func TestDlopen(t *testing.T) {
 	if _, err := collector.Collect([]string{"/usr/bin/env"}, collector.WithRoot(newRoot(t, dir)), collector.WithDlopen("libnosuch.so")); err == nil {
 		t.Errorf("--dlopen of a missing library: no error")
 	}
+
+	// A library only ld.so.cache knows about.
+	testenv.NeedCommand(t, "ldconfig")
+	testenv.BuildC(t, t.TempDir(), filepath.Join(dir, "opt/plugins/libplugin2.so.1"), "../testdata/collector/greet.c",
+		"-shared", "-fPIC", "-Wl,-soname,libplugin2.so.1")
+	mkfile(t, dir, "etc/ld.so.conf", "/opt/plugins\n", 0o644)
+	if out, err := exec.Command("ldconfig", "-r", dir).CombinedOutput(); err != nil {
+		t.Fatalf("ldconfig -r: %v\n%s", err, out)
+	}
+	plan = collect(t, []string{"/usr/bin/env"}, collector.WithRoot(newRoot(t, dir)), collector.WithDlopen("libplugin2.so.1"))
+	mustEntry(t, plan, "/opt/plugins/libplugin2.so.1")
 }
 
 func TestTZData(t *testing.T) {
