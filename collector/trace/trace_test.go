@@ -498,27 +498,45 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-// BenchmarkTrace compares a file-heavy program run untraced and traced.
+// TestProcMem traces with the /proc/PID/mem fallback of
+// process_vm_readv. Not parallel: the switch is global.
+func TestProcMem(t *testing.T) {
+	noVMReadv.Store(true)
+	defer noVMReadv.Store(false)
+	long := "/" + strings.Repeat("./", 200) + "etc/passwd" // read in two chunks
+	res := run(t, []string{"/bin/cat", long}, &Options{Stdout: new(bytes.Buffer)})
+	wantFiles(t, res, "/etc/passwd", "/bin/cat")
+}
+
+// BenchmarkTrace compares file-heavy programs run untraced and traced.
 func BenchmarkTrace(b *testing.B) {
-	argv := []string{"/usr/bin/python3", "-c", "import json, sqlite3, decimal, ssl, email, http.client"}
-	if _, err := os.Stat(argv[0]); err != nil {
-		b.Skip(err)
-	}
-	b.Run("untraced", func(b *testing.B) {
-		for b.Loop() {
-			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.Env = testEnv
-			if err := cmd.Run(); err != nil {
-				b.Fatal(err)
+	for _, bench := range []struct {
+		name string
+		argv []string
+	}{
+		{"python", []string{"/usr/bin/python3", "-c", "import json, sqlite3, decimal, ssl, email, http.client"}},
+		{"zoneinfo", []string{"/bin/sh", "-c", "find /usr/share/zoneinfo -type f | xargs cat >/dev/null"}},
+	} {
+		if _, err := os.Stat(bench.argv[0]); err != nil {
+			b.Log(err)
+			continue
+		}
+		b.Run(bench.name+"/untraced", func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command(bench.argv[0], bench.argv[1:]...)
+				cmd.Env = testEnv
+				if err := cmd.Run(); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("traced", func(b *testing.B) {
-		n := 0
-		for b.Loop() {
-			res := run(b, argv, nil)
-			n = len(res.Accesses)
-		}
-		b.ReportMetric(float64(n), "accesses/op")
-	})
+		})
+		b.Run(bench.name+"/traced", func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				res := run(b, bench.argv, nil)
+				n = len(res.Accesses)
+			}
+			b.ReportMetric(float64(n), "accesses/op")
+		})
+	}
 }
