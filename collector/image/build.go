@@ -1,0 +1,146 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/fromscratch/fromscratch/collector"
+)
+
+// DefaultPath is the PATH of an image whose base does not set one.
+const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// CreatedBy is the created_by of the history entry of the plan's layer.
+const CreatedBy = "fromscratch"
+
+// Build makes the image of the plan: one layer (see Layer) on an empty
+// OCI image, or on the image given WithBase, with a config for the plan's
+// platform, its first program as entrypoint, PATH and the plan's Env, and
+// the time of WithTime as created time of the config and the history
+// entry. Nothing is written anywhere but the layer's spool; see Write.
+func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
+	var o buildOptions
+	o.layer = makeLayerOptions(nil)
+	for _, opt := range opts {
+		opt.applyBuild(&o)
+	}
+	if err := plan.Check(); err != nil {
+		return nil, fmt.Errorf("layer: %w", err)
+	}
+	platform := plan.Platform
+	if o.platform != nil {
+		platform = *o.platform
+	}
+	if platform.OS == "" || platform.Architecture == "" {
+		return nil, errors.New("image: the plan has no platform: give one WithPlatform")
+	}
+
+	base := o.base
+	oci := true
+	if base == nil {
+		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	} else {
+		if err := checkPlatform(base, platform, "base"); err != nil {
+			return nil, err
+		}
+		mt, err := base.MediaType()
+		if err != nil {
+			return nil, fmt.Errorf("base: %w", err)
+		}
+		oci = mt != types.DockerManifestSchema2
+	}
+	mt, err := o.layer.mediaType(oci)
+	if err != nil {
+		return nil, err
+	}
+	layer, err := newLayer(plan, o.layer, mt)
+	if err != nil {
+		return nil, err
+	}
+
+	created := v1.Time{Time: o.layer.mtime}
+	img, err := mutate.Append(base, mutate.Addendum{
+		Layer:   layer,
+		History: v1.History{Created: created, CreatedBy: CreatedBy},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture, cf.Variant = platform.OS, platform.Architecture, platform.Variant
+	cf.Created = created
+	o.config(&cf.Config, plan)
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	if len(o.annotations) > 0 {
+		img = mutate.Annotations(img, o.annotations).(v1.Image)
+	}
+	return img, nil
+}
+
+// config sets the run-time config over the base's.
+func (o *buildOptions) config(c *v1.Config, plan *collector.Plan) {
+	entrypoint := o.entrypoint
+	if entrypoint == nil && len(plan.Programs) > 0 {
+		entrypoint = []string{plan.Programs[0]}
+	}
+	if entrypoint != nil {
+		// A new entrypoint makes the base's arguments meaningless, as
+		// ENTRYPOINT does in a Dockerfile.
+		c.Entrypoint, c.Cmd = entrypoint, nil
+	}
+	if o.cmd != nil {
+		c.Cmd = o.cmd
+	}
+	env := c.Env
+	if !hasKey(env, "PATH") {
+		env = append([]string{DefaultPath}, env...)
+	}
+	c.Env = setEnv(setEnv(env, plan.Env), o.env)
+	if o.user != nil {
+		c.User = *o.user
+	}
+	if o.workingDir != nil {
+		c.WorkingDir = *o.workingDir
+	}
+	if len(o.labels) > 0 {
+		c.Labels = merge(c.Labels, o.labels)
+	}
+}
+
+// setEnv sets each KEY=VALUE of vars in env: in place where KEY is
+// already set, at the end otherwise.
+func setEnv(env, vars []string) []string {
+	env = append([]string{}, env...)
+	for _, kv := range vars {
+		key, _, _ := strings.Cut(kv, "=")
+		if i := indexKey(env, key); i >= 0 {
+			env[i] = kv
+		} else {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func hasKey(env []string, key string) bool { return indexKey(env, key) >= 0 }
+
+func indexKey(env []string, key string) int {
+	for i, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return i
+		}
+	}
+	return -1
+}

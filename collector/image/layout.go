@@ -1,0 +1,200 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/match"
+)
+
+// refNameAnnotation names an image in an OCI layout's index.json (skopeo's
+// oci:DIR:TAG, umoci's DIR:TAG).
+const refNameAnnotation = "org.opencontainers.image.ref.name"
+
+// OCILayout is the OCI image layout directory dir, with the image named
+// tag (its org.opencontainers.image.ref.name) if tag is not empty.
+//
+// A new layout (dir missing or empty) is written whole in a temporary
+// directory beside dir and renamed to it.
+//
+// An existing layout is added to: the image replaces the one of the same
+// tag, or without a tag is added unless already there. Its blobs are
+// written whole in a temporary directory beside dir, then moved into dir
+// by renames (each appears whole, unreferenced by anything yet); last, a
+// new index.json, made from the current one under an flock(2) of dir, is
+// renamed over the old. Until that rename readers see the layout as it
+// was; a failure before it leaves at most unreferenced blobs, which
+// change nothing (layout.GarbageCollect removes them). Two fromscratch
+// runs appending to one layout do not lose each other's images; other
+// tools do not take the lock.
+func OCILayout(dir, tag string) Output {
+	return &layoutOutput{dir: dir, tag: tag}
+}
+
+type layoutOutput struct {
+	dir, tag string
+}
+
+func (o *layoutOutput) String() string { return "OCI layout " + o.dir }
+func (o *layoutOutput) check() error   { return nil }
+
+func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
+	if _, err := o.exists(); err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(o.dir), "."+filepath.Base(o.dir)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot write in %s: %w", o, filepath.Dir(o.dir), unwrapPathError(err))
+	}
+	abort := func() { os.RemoveAll(tmp) }
+	p, err := layout.Write(tmp, empty.Index)
+	if err == nil {
+		err = p.WriteImage(img)
+	}
+	if err != nil {
+		abort()
+		return nil, fmt.Errorf("%s: %w", o, unwrapPathError(err))
+	}
+	commit := func() error {
+		// Asked again: another output or process may have made it since.
+		exists, err := o.exists()
+		if err == nil && exists {
+			err = o.merge(p, img)
+		} else if err == nil {
+			err = o.create(p, img)
+		}
+		if err != nil {
+			abort()
+			return fmt.Errorf("%s: %w", o, err)
+		}
+		return nil
+	}
+	return &staged{commit: commit, abort: abort}, nil
+}
+
+// exists tells whether dir is an OCI layout to add to, or nothing (or an
+// empty directory) to create one in.
+func (o *layoutOutput) exists() (bool, error) {
+	entries, err := os.ReadDir(o.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, unwrapPathError(err)
+	case len(entries) == 0:
+		return false, nil
+	}
+	if _, err := layout.FromPath(o.dir); err != nil {
+		return false, errors.New("exists and is not an OCI layout (no index.json)")
+	}
+	return true, nil
+}
+
+// create indexes the image in the temporary layout p and renames p to dir.
+func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
+	if err := o.index(p, img); err != nil {
+		return err
+	}
+	if err := os.Chmod(string(p), 0o755); err != nil {
+		return err
+	}
+	// rename(2) replaces an empty directory and fails on a full one (Go's
+	// os.Rename refuses any directory).
+	return syscall.Rename(string(p), o.dir)
+}
+
+// merge moves the blobs of the temporary layout p into dir, then replaces
+// dir's index.json with its own plus the image.
+func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
+	unlock, err := lock(o.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	index, err := os.ReadFile(filepath.Join(o.dir, "index.json"))
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	if err := p.WriteFile("index.json", index, 0o644); err != nil {
+		return err
+	}
+	if err := o.index(p, img); err != nil {
+		return err
+	}
+	if err := moveBlobs(string(p), o.dir); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(string(p), "index.json"), filepath.Join(o.dir, "index.json")); err != nil {
+		return unwrapLinkError(err)
+	}
+	return os.RemoveAll(string(p))
+}
+
+// index adds img to p's index.json: in place of the image of the same
+// tag, or if it is not there yet. Its blobs are in p already, so layout
+// only writes index.json.
+func (o *layoutOutput) index(p layout.Path, img v1.Image) error {
+	if o.tag != "" {
+		return p.ReplaceImage(img, match.Annotation(refNameAnnotation, o.tag),
+			layout.WithAnnotations(map[string]string{refNameAnnotation: o.tag}))
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	for _, d := range im.Manifests {
+		if d.Digest == digest {
+			return nil
+		}
+	}
+	return p.AppendImage(img)
+}
+
+// moveBlobs renames every blob of the layout from into the layout to. A
+// blob already there has the same content: the rename replaces it whole.
+func moveBlobs(from, to string) error {
+	root := filepath.Join(from, "blobs")
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return unwrapPathError(err)
+		}
+		return unwrapLinkError(os.Rename(path, dst))
+	})
+}
+
+// lock takes an exclusive flock(2) on the directory dir.
+func lock(dir string) (unlock func(), err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,142 @@
+package image
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/fromscratch/fromscratch/collector"
+)
+
+// WriteTar writes the plan to w as an uncompressed tar stream: the bytes
+// whose sha256 is the layer's diff ID. Only WithTime among the options
+// changes it.
+func WriteTar(plan *collector.Plan, w io.Writer, opts ...LayerOption) error {
+	o := makeLayerOptions(opts)
+	return writeTar(plan, w, o.mtime)
+}
+
+// writeTar checks the plan (Plan.Check), then writes its entries in plan order. Every
+// header has owner 0:0 with no user or group name, mtime mtime and no
+// atime or ctime; the tar format is USTAR unless a header needs PAX (long
+// names, files over 8 GiB).
+func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
+	if err := plan.Check(); err != nil {
+		return fmt.Errorf("layer: %w", err)
+	}
+	tw := tar.NewWriter(w)
+	// content maps the image path of a File to the tar name holding its
+	// bytes: a hard link written before its target carries them instead.
+	content := make(map[string]string)
+	buf := make([]byte, 256<<10)
+	for i := range plan.Entries {
+		e := &plan.Entries[i]
+		if e.Path == "/" {
+			continue // the layer's root is the image's, not an entry
+		}
+		name := strings.TrimPrefix(e.Path, "/")
+		hdr := &tar.Header{Name: name, ModTime: mtime, Mode: tarMode(e.Mode)}
+		var data *collector.Entry // the file whose bytes follow the header
+		switch e.Kind {
+		case collector.Dir:
+			hdr.Typeflag, hdr.Name = tar.TypeDir, name+"/"
+		case collector.Symlink:
+			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, e.Target
+			if hdr.Mode == 0 {
+				hdr.Mode = 0o777
+			}
+		case collector.File:
+			if holder, ok := content[e.Path]; ok {
+				hdr.Typeflag, hdr.Linkname = tar.TypeLink, holder
+			} else {
+				hdr.Typeflag, data = tar.TypeReg, e
+				content[e.Path] = name
+			}
+		case collector.Hardlink:
+			target := plan.Lookup(e.Target)
+			hdr.Mode = tarMode(target.Mode)
+			if holder, ok := content[e.Target]; ok {
+				hdr.Typeflag, hdr.Linkname = tar.TypeLink, holder
+			} else {
+				// The target sorts after its link: a tar link must name
+				// an earlier member, so the link holds the bytes and the
+				// target will link to it. Same inode, same image.
+				hdr.Typeflag, data = tar.TypeReg, target
+				content[e.Target] = name
+			}
+		}
+		if err := writeEntry(plan, tw, hdr, data, buf); err != nil {
+			return fmt.Errorf("layer: %s: %w", e.Path, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("layer: %w", err)
+	}
+	return nil
+}
+
+// writeEntry writes hdr and, for a regular file, the content of data.
+func writeEntry(plan *collector.Plan, tw *tar.Writer, hdr *tar.Header, data *collector.Entry, buf []byte) error {
+	if data == nil {
+		return tw.WriteHeader(hdr)
+	}
+	rc, err := plan.Open(data)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	hdr.Size, err = contentSize(data, rc)
+	if err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	n, err := io.CopyBuffer(tw, io.LimitReader(rc, hdr.Size), buf)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", data.Source, err)
+	}
+	if n != hdr.Size {
+		return fmt.Errorf("%s shrank from %d to %d bytes while being read", data.Source, hdr.Size, n)
+	}
+	return nil
+}
+
+// contentSize is the size of a File's content: its data's length, or for
+// a source file the size of the open file, which must match the size the
+// plan recorded, if any.
+func contentSize(e *collector.Entry, rc io.Reader) (int64, error) {
+	if e.Source == "" {
+		return int64(len(e.Data)), nil
+	}
+	st, ok := rc.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return 0, fmt.Errorf("%s: cannot tell its size", e.Source)
+	}
+	info, err := st.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if e.Size != 0 && e.Size != info.Size() {
+		return 0, fmt.Errorf("%s is %d bytes, the plan says %d: it changed after planning", e.Source, info.Size(), e.Size)
+	}
+	return info.Size(), nil
+}
+
+// tarMode is the tar mode of m: permissions plus setuid, setgid and sticky.
+func tarMode(m fs.FileMode) int64 {
+	mode := int64(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		mode |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		mode |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		mode |= 0o1000
+	}
+	return mode
+}
