@@ -7,12 +7,12 @@ const (
 	StepRoot        Step = iota // named by the user
 	StepInterp                  // PT_INTERP of the root
 	StepPath                    // a DT_NEEDED name with a slash, opened as a path
-	StepRPath                   // DT_RPATH of the requester or of its loader chain
+	StepRPath                   // DT_RPATH of the requester or of its loader chain (musl: RPATH of the chain)
 	StepLibraryPath             // LD_LIBRARY_PATH (the resolver's option)
-	StepRunPath                 // DT_RUNPATH of the requester
-	StepCache                   // /etc/ld.so.cache
+	StepRunPath                 // DT_RUNPATH of the requester (musl: RUNPATH of the requester or its loader chain)
+	StepCache                   // /etc/ld.so.cache (or ld.so.conf, WithLdSoConf)
 	StepDefault                 // the default directories (or musl's path file)
-	StepLoader                  // musl: the name is musl's libc, i.e. the loader itself
+	StepLoader                  // musl: the name is musl's libc, i.e. the loader itself (for a library root, which has no PT_INTERP; programs reuse their interpreter)
 )
 
 var stepNames = [...]string{"root", "interpreter", "path", "rpath", "library-path", "runpath", "ld.so.cache", "default", "loader"}
@@ -30,8 +30,12 @@ func (s Step) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // An Object is one file the loader maps, with the reason it was mapped.
 type Object struct {
 	// Path is the path the loader opened: the search directory joined with
-	// the name, or the name itself when it has a slash. This is where the
-	// file must be in an image.
+	// the name, or the name itself when it has a slash (relative ones
+	// joined to the working directory, see WithWorkDir), or PT_INTERP.
+	// This is where the file must be in an image. It is clean ("//", "."
+	// and "dir/.." removed) unless cleaning would change the file it
+	// leads to (a ".." after a symlinked directory): then it is the
+	// loader's string as it built it.
 	Path string `json:"path"`
 	// RealPath is Path with every symlink resolved; Links are the links
 	// followed from Path to RealPath, in order.
@@ -39,7 +43,7 @@ type Object struct {
 	Links    []Link `json:"links,omitempty"`
 	File     *File  `json:"file"`
 
-	Name   string  `json:"name"`             // the name it was asked for (a DT_NEEDED entry, PT_INTERP, or the root)
+	Name   string  `json:"name"`             // the name it was first asked for (a DT_NEEDED entry with tokens expanded, PT_INTERP, or the root)
 	Parent *Object `json:"-"`                // the object whose request first loaded it (nil for a root)
 	Step   Step    `json:"step"`             // how it was found
 	Dir    string  `json:"dir,omitempty"`    // the search directory, for search steps

@@ -77,23 +77,28 @@ func (r *Resolver) lookup(p string) *pathInfo {
 	return pi
 }
 
-// dirHas reports whether the directory dir (a clean absolute path) has an
-// entry name. Listing each directory once is much cheaper than one failed
-// lookup per name and directory: the loaders try many directories for each
-// name, and most tries fail.
+// dirHas reports whether the directory dir (a clean absolute path) may
+// have an entry name: false only when a listing of it says no. Listing
+// each directory once is much cheaper than one failed lookup per name and
+// directory: the loaders try many directories for each name, and most
+// tries fail. A directory that cannot be listed (no read permission) but
+// may be searched answers "maybe", and the lookup decides.
 func (r *Resolver) dirHas(dir, name string) bool {
 	entries, ok := r.dirs[dir]
 	if !ok {
 		list, err := r.root.ReadDir(dir)
-		if err == nil {
+		switch {
+		case err == nil:
 			entries = make(map[string]bool, len(list))
 			for _, e := range list {
 				entries[e.Name()] = true
 			}
+		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR):
+			entries = map[string]bool{}
 		}
-		r.dirs[dir] = entries // nil: not a directory we can read
+		r.dirs[dir] = entries // nil: unknown
 	}
-	return entries[name]
+	return entries == nil || entries[name]
 }
 
 // exists reports whether the loader's open of p would find a file: the
