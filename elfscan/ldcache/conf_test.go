@@ -166,6 +166,11 @@ func TestFnmatch(t *testing.T) {
 // checks ParseConf lists the same directories in the same order.
 func TestParseConfLdconfig(t *testing.T) {
 	ldconfig := tool(t, "ldconfig")
+	if os.Geteuid() != 0 {
+		// "ldconfig -r" chroots when it can; without it, it maps
+		// paths itself and loses include lines (glibc 2.36).
+		t.Skip("ldconfig -r reads include lines right only as root")
+	}
 	root := t.TempDir()
 	files := map[string]string{
 		"/etc/ld.so.conf": "# test\n  /opt/a b  \n/opt/c/=libc6\ninclude /etc/ld.so.conf.d/*.conf /etc/more/?.conf\n" +

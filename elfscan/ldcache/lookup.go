@@ -34,6 +34,8 @@ import (
 // The caller must still check the file: a loader that finds a file of the
 // wrong class or machine through the cache goes on with the default
 // directories.
+//
+// Lookup does not modify the Cache: one Cache may serve many goroutines.
 func (c *Cache) Lookup(name string, abi ABI, hwcaps []string) (path, hwcapsName string, ok bool) {
 	e := c.search(name, abi, hwcaps)
 	if e == nil {

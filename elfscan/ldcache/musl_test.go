@@ -158,7 +158,10 @@ func TestMuslLoader(t *testing.T) {
 		cmd := exec.Command(ldso, "--list", "/probe.so")
 		cmd.Env = []string{}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
-		out, _ := cmd.CombinedOutput() // exits 127 when a library is missing
+		out, err := cmd.CombinedOutput() // exits 127 when a library is missing
+		if _, exited := err.(*exec.ExitError); err != nil && !exited {
+			t.Skipf("cannot run %s in a chroot: %v", ldso, err)
+		}
 		got := map[string]string{}
 		for _, l := range strings.Split(string(out), "\n") {
 			if m := found.FindStringSubmatch(l); m != nil && strings.HasPrefix(m[1], "libp") {
