@@ -75,8 +75,8 @@ func (c *fileCache) lookup(name string, hwcaps []string) (string, string, bool) 
 }
 
 // confCache emulates the cache ldconfig would write from the root's
-// ld.so.conf: ldconfig scans the directories it lists, then the default
-// ones, and records each shared library under its SONAME; the loader's
+// ld.so.conf: ldconfig scans the directories it lists, then its own, and
+// records each shared library under its SONAME; the loader's
 // lookup then finds the first directory that has the name, preferring the
 // glibc-hwcaps subdirectories the CPU supports.
 func (r *Resolver) confCache(prog *File, layout *glibcLayout) (libCache, error) {
@@ -88,7 +88,9 @@ func (r *Resolver) confCache(prog *File, layout *glibcLayout) (libCache, error) 
 	// directory (through symlinks).
 	var out []string
 	seen := map[string]bool{}
-	for _, d := range append(dirs, layout.dirs...) {
+	// ldconfig adds its own two directories (slibdir and libdir: the first
+	// two default ones) after those of the file.
+	for _, d := range append(dirs, layout.dirs[:2]...) {
 		pi := r.lookup(Clean(d))
 		if pi.err != nil || !pi.mode.IsDir() || seen[pi.real] {
 			continue
