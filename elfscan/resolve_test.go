@@ -196,11 +196,16 @@ func agree(t *testing.T, r *elfscan.Resolver, p string, opts oracle.Options) (*e
 	t.Helper()
 	got, c := emulate(t, r, p)
 	want := ask(t, p, opts)
+	// The loader of a library root is the default one, or for musl the
+	// loader met as libc.
 	interp := ""
-	if c.Interp != nil {
-		interp = c.Interp.RealPath
-	} else if real, err := filepath.EvalSymlinks(hostInterp); err == nil {
+	if real, err := filepath.EvalSymlinks(hostInterp); err == nil {
 		interp = real
+	}
+	for _, o := range c.Objects {
+		if o.Step == elfscan.StepInterp || o.Step == elfscan.StepLoader {
+			interp = o.RealPath
+		}
 	}
 	g, w := withoutInterp(got.paths, interp), withoutInterp(want.paths, interp)
 	if !slices.Equal(g, w) {
@@ -770,5 +775,29 @@ func TestMuslSearch(t *testing.T) {
 	for _, name := range []string{"libcrypt.so.1", "libutil.so.1", "libc.musl-x86_64.so.1", "libm.so.6", "libcx.so"} {
 		exe := b.neededAs("bin/needs-"+name, name)
 		agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	}
+	// A musl library as root ("ld-musl --list FILE"): its libc is the
+	// loader, found as the loader of its programs.
+	b.lib("y/libr.so", "libr.so", "-L@DIR@/x", "-la", "-Wl,-rpath,@DIR@/x")
+	c, _ = agree(t, elfscan.NewResolver(), b.path("y/libr.so"), oracle.Options{})
+	if c.Flavor != elfscan.FlavorMusl || objectNamed(t, c, "/lib/ld-musl-x86_64.so.1").Step != elfscan.StepLoader {
+		t.Errorf("musl library root: flavor %s", c.Flavor)
+	}
+}
+
+// $ORIGIN of a library is the directory it was found in, as written, and
+// ".." after a symlinked directory goes up from where the link leads, as
+// the kernel walks it: lexical cleaning would name another file.
+func TestOriginDotDotAfterSymlink(t *testing.T) {
+	b := newBuilder(t, "gcc")
+	b.lib("deep/sub/libq.so", "libq.so")
+	b.lib("sub/libq.so", "libq.so")
+	b.lib("deep/real/liba.so", "liba.so", "-L@DIR@/sub", "-lq", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../sub")
+	b.symlink("deep/real", "link")
+	exe := b.exe("bin/prog", "-L@DIR@/link", "-la", "-Wl,--enable-new-dtags,-rpath,@DIR@/link")
+	c, _ := agree(t, elfscan.NewResolver(), exe, oracle.Options{})
+	o := objectNamed(t, c, "libq.so")
+	if o.RealPath != b.path("deep/sub/libq.so") || o.Path != b.path("link")+"/../sub/libq.so" {
+		t.Errorf("libq.so at %s (%s), want %s/../sub/libq.so", o.Path, o.RealPath, b.path("link"))
 	}
 }
