@@ -1,27 +1,79 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/pflag"
+
+	"github.com/fromscratch/fromscratch/collector"
 )
 
 var rootfsCommand = &command{
 	name:  "rootfs",
-	args:  "-o DIR [flags] FILE...",
+	args:  "-o DIR [flags] FILE...   or   --trace -o DIR [flags] PROG [FILE...] -- ARGS...",
 	short: "write a root filesystem in which FILE runs",
-	long:  `Collects FILE, its libraries and what it needs at run time into DIR.`,
+	long: `Collects each FILE (a program, a library or a "#!" script), the libraries the
+loader would load for it at the paths it would open them, the symlinks on the
+way, and what it needs at run time that the loader does not show (NSS and
+gconv modules, libgcc_s, CA certificates, passwd/group, /tmp), into DIR.
+
+DIR is built beside itself and renamed at the end: a failure leaves nothing.
+A library the loader would not find is an error (exit 1) unless
+--allow-missing.`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
-		return func(args []string) error { return errors.New("not implemented yet") }
+		var cf collectFlags
+		var output, epoch string
+		var force bool
+		fs.StringVarP(&output, "output", "o", "", "write the root filesystem to `DIR` (required)")
+		fs.BoolVar(&force, "force", false, "replace DIR if it is not empty")
+		fs.StringVar(&epoch, "source-date-epoch", "", "modification time of every file, in `SECONDS` since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
+		cf.register(fs)
+		return func([]string) error {
+			if output == "" {
+				return usageError{fmt.Errorf("-o DIR is required")}
+			}
+			mtime, err := sourceDateEpoch(epoch)
+			if err != nil {
+				return err
+			}
+			plan, err := cf.plan(fs, out)
+			if err != nil {
+				return err
+			}
+			if err := cf.checkPlan(plan); err != nil {
+				return err
+			}
+			opts := []collector.WriteOption{collector.WithModTime(mtime)}
+			if force {
+				opts = append(opts, collector.WithForce())
+			}
+			if err := collector.WriteDir(plan, output, opts...); err != nil {
+				return err
+			}
+			files, size := planSize(plan)
+			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", output, len(plan.Entries), files, humanSize(size))
+			return nil
+		}
 	},
 }
 
-var imageCommand = &command{
-	name:  "image",
-	args:  "[flags] FILE...",
-	short: "write an OCI image of FILE: layout, docker tarball or registry",
-	long:  `Collects FILE like rootfs and writes it as an image layer.`,
-	flags: func(fs *pflag.FlagSet) func([]string) error {
-		return func(args []string) error { return errors.New("not implemented yet") }
-	},
+// planSize counts the plan's regular files and their bytes.
+func planSize(plan *collector.Plan) (files int, size int64) {
+	for _, e := range plan.Entries {
+		if e.Kind == collector.File {
+			files++
+			size += e.Size
+		}
+	}
+	return files, size
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
