@@ -19,10 +19,11 @@ const pathMax = 4096
 
 var (
 	pageSize = uint64(os.Getpagesize())
-	// noVMReadv is set once process_vm_readv has failed for want of
-	// support (ENOSYS: a kernel without CONFIG_CROSS_MEMORY_ATTACH, or
-	// EPERM from a seccomp profile that forbids it); from then on
-	// memory is read through /proc/PID/mem.
+	// noVMReadv is set once process_vm_readv has failed with ENOSYS (a
+	// kernel without CONFIG_CROSS_MEMORY_ATTACH, or a seccomp profile
+	// that forbids it); from then on memory is read through
+	// /proc/PID/mem. EPERM (say, a process that made itself
+	// non-dumpable) sends only that read there.
 	noVMReadv atomic.Bool
 )
 
@@ -44,10 +45,13 @@ func readMem(tid int, addr uint64, buf []byte) (int, error) {
 		local := []unix.Iovec{{Base: &buf[0]}}
 		local[0].SetLen(len(buf))
 		n, err := unix.ProcessVMReadv(tid, local, iov, 0)
-		if err == nil || (err != unix.ENOSYS && err != unix.EPERM) {
+		switch err {
+		case unix.ENOSYS:
+			noVMReadv.Store(true)
+		case unix.EPERM:
+		default:
 			return n, err
 		}
-		noVMReadv.Store(true)
 	}
 	return readProcMem(tid, addr, buf)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -25,7 +26,8 @@ import (
 // process it started have exited, and returns every path they
 // successfully opened, executed, listed or looked up.
 //
-// argv[0] is looked up in $PATH, as by os/exec, if it has no slash. A
+// argv[0] is looked up in the caller's $PATH, as by os/exec, if it has
+// no slash; a relative path with a slash is relative to opts.Dir. A
 // program that exits with a non-zero status is not an error: see
 // Result.ExitCode. When ctx is done or opts.Timeout expires, every
 // traced process is killed and Run returns the partial Result with an
@@ -57,6 +59,14 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Prog: prog, Err: context.Cause(ctx)}
+	}
+	if opts.Dir != "" {
+		// Checked here, as ForkExec's error would not name it.
+		if fi, err := os.Stat(opts.Dir); err != nil {
+			return nil, &Error{Prog: prog, Err: &fs.PathError{Op: "chdir", Path: opts.Dir, Err: errors.Unwrap(err)}}
+		} else if !fi.IsDir() {
+			return nil, &Error{Prog: prog, Err: &fs.PathError{Op: "chdir", Path: opts.Dir, Err: syscall.ENOTDIR}}
+		}
 	}
 	env := opts.Env
 	if env == nil {
@@ -273,6 +283,7 @@ type tracer struct {
 	tasks  map[int]*task // written under mu, read freely by the tracer thread
 	mu     sync.Mutex
 	killed atomic.Bool // set under mu
+	ended  bool        // set under mu when no tracee is left: kill does nothing
 	fatal  error       // a tracer failure that ended the run
 	// started is set once the helper has exec'd the program.
 	started bool
@@ -284,25 +295,29 @@ type tracer struct {
 // run starts the helper from the locked thread, attaches to it and
 // traces until no tracee is left.
 func (t *tracer) run(attr *syscall.ProcAttr, argv []string, sock, childSock int) error {
-	defer unix.Close(sock)
 	pid, err := syscall.ForkExec("/proc/self/exe", argv, attr)
 	unix.Close(childSock)
 	if err != nil {
+		unix.Close(sock)
 		return fmt.Errorf("starting the trace helper: %w", err)
 	}
 	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, ptraceOptions); err != nil {
-		unix.Close(sock) // the helper reads EOF and exits
 		err = ptraceError(err, pid)
+		unix.Close(sock) // the helper reads EOF and exits
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, 0, nil)
 		return err
 	}
+	defer unix.Close(sock)
 	t.root = pid
 	t.task(pid)
 	if _, err := unix.Write(sock, []byte{helperGo}); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 	}
 	t.loop()
+	t.mu.Lock()
+	t.ended = true
+	t.mu.Unlock()
 	if t.fatal != nil {
 		return t.fatal
 	}
@@ -368,6 +383,9 @@ func (t *tracer) remove(tid int) {
 func (t *tracer) kill() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.ended {
+		return // too late to kill anything: the run is complete
+	}
 	t.killed.Store(true)
 	for tid := range t.tasks {
 		unix.Kill(tid, unix.SIGKILL)

@@ -455,7 +455,7 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("got %v, want exec.ErrNotFound", err)
 	}
 	_, err = Run(context.Background(), []string{"/bin/true"}, &Options{Dir: "/nonexistent"})
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) || err.Error() != "trace: /bin/true: chdir /nonexistent: no such file or directory" {
 		t.Errorf("got %v for a missing Dir", err)
 	}
 	var e *Error
