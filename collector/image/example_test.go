@@ -47,7 +47,7 @@ func Example() {
 	}
 	fmt.Println(digest)
 	// Output:
-	// sha256:686ba6a557e2ba744af2b75428eb081cfe2c97b0eac4445f277ca208f65abbb1
+	// sha256:4ae6e2690b3aca3bbd1ac46d8f27c5af9caf9ebf5d25719d967c832d435e28da
 }
 
 // The layer alone: its digest (compressed) and diff ID (uncompressed).
@@ -63,9 +63,9 @@ func ExampleLayer() {
 	fmt.Println(diffID)
 	fmt.Println(size)
 	// Output:
-	// sha256:065c251677ef60e9ec64d29a704f96545c1eafdc1119f379baee2cf69135292c
+	// sha256:80365ee558ebb391e1eb7e0a87de196d2f3e262072c3432159ee51225bf07a2d
 	// sha256:0b76c9e51f15d9496ac3d17d44bbce4f5c68d9585750b1ae7f5f7db5ded3b7a6
-	// 174
+	// 172
 }
 
 // The same plan as an uncompressed tar, as `--tar` writes it.

@@ -47,9 +47,9 @@ func WithCompression(c compression.Compression) LayerOption {
 	return layerOption(func(o *layerOptions) { o.compression = c })
 }
 
-// WithCompressionLevel sets the compression level: 1 (fastest, the
-// default) to 9 for gzip; for zstd 1 to 22, which klauspost/compress maps
-// to its four speeds (zstd.EncoderLevelFromZstd).
+// WithCompressionLevel sets the compression level: for gzip 1 to 9
+// (DefaultGzipLevel); for zstd 1 to 22 (DefaultZstdLevel), which
+// klauspost/compress maps to its four speeds (zstd.EncoderLevelFromZstd).
 func WithCompressionLevel(level int) LayerOption {
 	return layerOption(func(o *layerOptions) { o.level, o.levelSet = level, true })
 }
