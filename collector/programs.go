@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/fromscratch/fromscratch/elfscan"
 )
@@ -86,6 +88,9 @@ func (c *collection) program(p, reason string, depth int, elfs *[]string, reason
 
 // readHead reads the start of the regular file p.
 func (c *collection) readHead(p string) ([]byte, error) {
+	if st, err := c.root.Stat(p); err == nil && st.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EISDIR}
+	}
 	f, err := c.root.Open(p)
 	if err != nil {
 		return nil, err

@@ -119,7 +119,12 @@ func (c *collection) addLibrary(name, reason string) (bool, error) {
 	if _, ok := c.objects[p]; ok {
 		return true, c.addPath(p, reason, true)
 	}
-	return true, c.resolve([]string{p}, map[string][]string{p: {reason}}, nil)
+	if err := c.resolve([]string{p}, map[string][]string{p: {reason}}, nil); err != nil {
+		// A module the loader would fail on at run time too (corrupt,
+		// another machine's): the program goes on without it.
+		c.warn("%s (%s): not added: %v", p, reason, err)
+	}
+	return true, nil
 }
 
 // addDlopen is WithDlopen's NAME or PATH.
