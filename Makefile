@@ -45,17 +45,21 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 	@if [ -x .ci/bench-peers ]; then .ci/bench-peers; else echo "bench: no .ci/bench-peers yet"; fi
 
-# TODO(cli): the commands below are the intended demo; fix the flags once
-# cmd/fromscratch exists. Makes an image of the system's curl, loads it into
-# the test daemon and runs it.
+# The main job on an embedded default: an image of this machine's curl,
+# made FROM scratch, loaded into a private Docker daemon and run. Prints the
+# closure with its reasons, the image's size and the program's output.
 DEMO_PROGRAM ?= /usr/bin/curl
+DEMO_ARGS ?= --version
 demo: build
 	@mkdir -p out
+	$(BIN) deps $(DEMO_PROGRAM)
+	$(BIN) image --tarball out/demo.tar --oci-layout out/demo-oci --tag fromscratch-demo:latest $(DEMO_PROGRAM)
+	@ls -l out/demo.tar
 	.ci/services run sh -ec '\
-		$(BIN) image --format docker-archive --tag fromscratch-demo:latest -o out/demo.tar $(DEMO_PROGRAM); \
-		DOCKER_HOST=$$FROMSCRATCH_TEST_DOCKER_HOST $$FROMSCRATCH_TEST_DOCKER load -i out/demo.tar; \
-		DOCKER_HOST=$$FROMSCRATCH_TEST_DOCKER_HOST $$FROMSCRATCH_TEST_DOCKER run --rm --network none \
-			fromscratch-demo:latest $(DEMO_PROGRAM) --version'
+		export DOCKER_HOST=$$FROMSCRATCH_TEST_DOCKER_HOST; \
+		$$FROMSCRATCH_TEST_DOCKER load -i out/demo.tar; \
+		$$FROMSCRATCH_TEST_DOCKER images fromscratch-demo; \
+		$$FROMSCRATCH_TEST_DOCKER run --rm --network none fromscratch-demo:latest $(DEMO_ARGS)'
 
 # TODO: an image of fromscratch itself, made by fromscratch.
 image: build
