@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // ErrNotELF is wrapped by the error Open and Scan return for a file that
@@ -47,8 +48,13 @@ const (
 	stringSlack = 1 << 20
 )
 
+// scanCount counts the files Open has opened, for the benchmark that
+// checks that a Resolver reads each file once.
+var scanCount atomic.Int64
+
 // Open scans the ELF file p inside root.
 func Open(root *Root, p string) (*File, error) {
+	scanCount.Add(1)
 	f, err := root.Open(p)
 	if err != nil {
 		return nil, err
@@ -80,7 +86,86 @@ func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
 		size = 0
 	}
 	s := &scanner{name: name, r: r, size: uint64(size)}
+	// One read of the file's start serves the headers and, in small
+	// files, the dynamic symbol and string tables too.
+	s.scratch = getScratch()
+	defer s.release()
+	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
+	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
+		return nil, &FormatError{Path: name, Err: fmt.Errorf("reading ELF header: %w", err)}
+	}
+	s.head = s.scratch.head[:n]
 	return s.scan()
+}
+
+// A scratch holds the buffers one scan needs and gives back: a Resolver
+// scans hundreds of files, whose tables would otherwise all be garbage.
+type scratch struct {
+	head  []byte   // the first bytes of the file
+	free  [][]byte // buffers for reads past head
+	used  [][]byte // the ones lent to the current scan
+	offs  []uint32
+	names [][]byte
+	seen  map[string]bool
+}
+
+// scratchFree keeps a few scratches between scans. Unlike a sync.Pool it
+// is not emptied by every garbage collection, which the allocations of a
+// Resolver trigger often.
+var scratchFree = make(chan *scratch, 8)
+
+// maxKeptBuffer is the largest buffer a scratch keeps.
+const maxKeptBuffer = 1 << 20
+
+func getScratch() *scratch {
+	select {
+	case sc := <-scratchFree:
+		return sc
+	default:
+		return &scratch{head: make([]byte, 16<<10), seen: map[string]bool{}}
+	}
+}
+
+// borrow returns a buffer of n bytes that is the scanner's until release.
+func (s *scanner) borrow(n uint64) []byte {
+	sc := s.scratch
+	for i, b := range sc.free {
+		if uint64(cap(b)) >= n {
+			sc.free = slices.Delete(sc.free, i, i+1)
+			sc.used = append(sc.used, b)
+			return b[:n]
+		}
+	}
+	b := make([]byte, n)
+	sc.used = append(sc.used, b)
+	return b
+}
+
+// release gives the scratch back, keeping its buffers unless they are
+// large.
+func (s *scanner) release() {
+	sc := s.scratch
+	s.scratch, s.head = nil, nil
+	for _, b := range sc.used {
+		if cap(b) <= maxKeptBuffer && len(sc.free) < 4 {
+			sc.free = append(sc.free, b)
+		}
+	}
+	sc.used = sc.used[:0]
+	if cap(sc.offs) > maxKeptBuffer/4 {
+		sc.offs = nil
+	}
+	if cap(sc.names) > maxKeptBuffer/24 {
+		sc.names = nil
+	}
+	if len(sc.seen) > 1<<14 {
+		sc.seen = map[string]bool{}
+	}
+	clear(sc.seen)
+	select {
+	case scratchFree <- sc:
+	default:
+	}
 }
 
 // A header is the part of the ELF header the scanner uses.
@@ -110,13 +195,18 @@ type prog struct {
 }
 
 type scanner struct {
-	name  string
-	r     io.ReaderAt
-	size  uint64
-	h     header
-	bo    binary.ByteOrder
-	progs []prog
-	dyn   map[elf.DynTag][]uint64
+	name string
+	r    io.ReaderAt
+	size uint64
+	// head is the start of the file. It and the other buffers of scratch
+	// go back to scratchFree when the scan ends: nothing read may outlive
+	// the scan without a copy.
+	head    []byte
+	scratch *scratch
+	h       header
+	bo      binary.ByteOrder
+	progs   []prog
+	dyn     map[elf.DynTag][]uint64
 	// stringBudget is how many more bytes may be copied out of DT_STRTAB.
 	stringBudget int
 }
@@ -212,13 +302,12 @@ func classify(f *File, dynamic bool) Kind {
 // readHeader reads and checks the ELF header, as the kernel and glibc's
 // open_verify do for the parts the scanner relies on.
 func (s *scanner) readHeader() error {
-	var b [64]byte
-	n, err := s.r.ReadAt(b[:min(uint64(len(b)), s.size)], 0)
-	if n < 4 || string(b[:4]) != elf.ELFMAG {
-		if err != nil && n < 4 && !errors.Is(err, io.EOF) {
-			return s.errorf("reading ELF header: %v", err)
-		}
+	b := s.head
+	if len(b) < 4 || string(b[:4]) != elf.ELFMAG {
 		return &FormatError{Path: s.name, Err: ErrNotELF}
+	}
+	if len(b) < elf.EI_NIDENT {
+		return s.errorf("truncated ELF header (%d of %d bytes)", len(b), elf.EI_NIDENT)
 	}
 	h := &s.h
 	h.class, h.data = elf.Class(b[elf.EI_CLASS]), elf.Data(b[elf.EI_DATA])
@@ -240,11 +329,8 @@ func (s *scanner) readHeader() error {
 	default:
 		return s.errorf("unknown ELF data encoding %d", b[elf.EI_DATA])
 	}
-	if n < ehsize {
-		if err != nil && !errors.Is(err, io.EOF) {
-			return s.errorf("reading ELF header: %v", err)
-		}
-		return s.errorf("truncated ELF header (%d of %d bytes)", n, ehsize)
+	if len(b) < ehsize {
+		return s.errorf("truncated ELF header (%d of %d bytes)", len(b), ehsize)
 	}
 	if v := elf.Version(b[elf.EI_VERSION]); v != elf.EV_CURRENT {
 		return s.errorf("unknown ELF version %d", v)
@@ -321,6 +407,7 @@ func (s *scanner) hasSectionHeaders() bool {
 }
 
 // readAt reads n bytes at off, refusing more than limit or past the file.
+// The bytes may be the scanner's own: copy what outlives the scan.
 func (s *scanner) readAt(off, n uint64, limit uint64, what string) ([]byte, error) {
 	if n > limit {
 		return nil, s.errorf("%s is %d bytes, over the limit of %d", what, n, limit)
@@ -328,7 +415,10 @@ func (s *scanner) readAt(off, n uint64, limit uint64, what string) ([]byte, erro
 	if off > s.size || n > s.size-off {
 		return nil, s.errorf("%s at offset %d (%d bytes) is past the end of the file (%d bytes): truncated?", what, off, n, s.size)
 	}
-	b := make([]byte, n)
+	if off+n <= uint64(len(s.head)) {
+		return s.head[off : off+n], nil
+	}
+	b := s.borrow(n)
 	if m, err := s.r.ReadAt(b, int64(off)); m < len(b) {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = errors.New("truncated ELF file")
@@ -410,6 +500,8 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 	return nil
 }
 
+const errOverlap = "the strings of DT_STRTAB overlap beyond reason (a hostile file?)"
+
 // cstring copies the NUL-terminated string at the start of b, charging it
 // to the string budget.
 func (s *scanner) cstring(b []byte) (string, error) {
@@ -418,7 +510,7 @@ func (s *scanner) cstring(b []byte) (string, error) {
 	}
 	s.stringBudget -= len(b)
 	if s.stringBudget < 0 {
-		return "", s.errorf("the strings of DT_STRTAB overlap beyond reason (a hostile file?)")
+		return "", s.errorf(errOverlap)
 	}
 	return string(b), nil
 }
@@ -464,7 +556,8 @@ func (s *scanner) readVaddr(addr, n, limit uint64, what string) ([]byte, error) 
 }
 
 // readImports returns the names of the undefined dynamic symbols, read
-// through DT_SYMTAB. The symbol count comes from DT_HASH or DT_GNU_HASH, as
+// through DT_SYMTAB, in the order of the string table (sorting the names
+// themselves would cost more than the rest of the scan). The symbol count comes from DT_HASH or DT_GNU_HASH, as
 // there may be no section header to give it.
 func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	symtab := s.one(elf.DT_SYMTAB)
@@ -486,8 +579,9 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[uint32]bool{}
-	var out []string
+	// The string offsets of the undefined symbols, each once.
+	sc := s.scratch
+	offs := sc.offs[:0]
 	for i := uint64(1); i < n; i++ { // symbol 0 is the null symbol
 		e := b[i*entsize : (i+1)*entsize]
 		nameOff := s.bo.Uint32(e[0:4])
@@ -497,20 +591,48 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 		} else {
 			shndx = s.bo.Uint16(e[14:16])
 		}
-		if shndx != uint16(elf.SHN_UNDEF) || nameOff == 0 || uint64(nameOff) >= uint64(len(strtab)) || seen[nameOff] {
-			continue
-		}
-		seen[nameOff] = true
-		name, err := s.cstring(strtab[nameOff:])
-		if err != nil {
-			return nil, err
-		}
-		if name != "" {
-			out = append(out, name)
+		if shndx == uint16(elf.SHN_UNDEF) && nameOff != 0 && uint64(nameOff) < uint64(len(strtab)) {
+			offs = append(offs, nameOff)
 		}
 	}
-	sort.Strings(out)
-	return compactStrings(out), nil
+	slices.Sort(offs)
+	offs = slices.Compact(offs)
+	sc.offs = offs
+	names := sc.names[:0]
+	total := 0
+	for _, off := range offs {
+		name := strtab[off:]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if len(name) == 0 {
+			continue
+		}
+		if s.stringBudget -= len(name); s.stringBudget < 0 {
+			return nil, s.errorf(errOverlap)
+		}
+		total += len(name)
+		names = append(names, name)
+	}
+	// One string holds all the names; the result slices it.
+	var all strings.Builder
+	all.Grow(total)
+	for _, name := range names {
+		all.Write(name)
+	}
+	joined, out := all.String(), make([]string, 0, len(names))
+	sc.names = names
+	seen := sc.seen // linkers merge equal strings, but need not
+	pos := 0
+	for _, name := range names {
+		x := joined[pos : pos+len(name)]
+		pos += len(name)
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 
 // symbolCount finds the number of dynamic symbols from the hash tables.
@@ -695,14 +817,4 @@ func splitPath(p string) []string {
 		parts = parts[:maxPathList]
 	}
 	return parts
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fromscratch/fromscratch/internal/testenv"
@@ -418,7 +419,7 @@ func TestScanWritten(t *testing.T) {
 							RunPath:  []string{""},
 							HasRPath: true, HasRunPath: true,
 							Flags: elf.DF_BIND_NOW, Flags1: DF1PIE | DF1NoDefLib,
-							Imports:        []string{"abort", "dlopen", "iconv_open"},
+							Imports:        []string{"iconv_open", "dlopen", "abort"},
 							SectionHeaders: sections,
 						}
 						if !reflect.DeepEqual(f, want) {
@@ -682,7 +683,8 @@ func TestScanErrors(t *testing.T) {
 	}{
 		{"empty", nil, "not an ELF file"},
 		{"text", []byte("#!/bin/sh\necho hi\n"), "not an ELF file"},
-		{"magic only", []byte("\x7fELF"), "unknown ELF class 0"},
+		{"magic only", []byte("\x7fELF"), "truncated ELF header"},
+		{"class 0", append([]byte("\x7fELF"), make([]byte, 60)...), "unknown ELF class 0"},
 		{"short header", good[:30], "truncated ELF header"},
 		{"class", patch(4, 3), "unknown ELF class 3"},
 		{"data", patch(5, 0), "unknown ELF data encoding 0"},
@@ -805,4 +807,42 @@ func TestMismatch(t *testing.T) {
 			t.Errorf("%s: mismatch %q fatal %v, want ok %v fatal %v", tc.name, why, fatal, tc.ok, tc.fatal)
 		}
 	}
+}
+
+// TestScanConcurrent: scans share reusable buffers; results must not
+// leak between them.
+func TestScanConcurrent(t *testing.T) {
+	var files [][]byte
+	for i := range 12 {
+		files = append(files, writeELF(testELF{
+			Class: []elf.Class{elf.ELFCLASS32, elf.ELFCLASS64}[i%2], Data: []elf.Data{elf.ELFDATA2LSB, elf.ELFDATA2MSB}[i/2%2],
+			Needed:  []string{fmt.Sprintf("lib%d.so", i)},
+			Imports: []string{fmt.Sprintf("sym%d_%s", i, strings.Repeat("x", i*1000))},
+			GNUHash: i%3 == 0,
+		}))
+	}
+	want := make([]*File, len(files))
+	for i, b := range files {
+		f, err := scanBytes(t, b, "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = f
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 50 {
+				i := (g + round) % len(files)
+				f, err := Scan(bytes.NewReader(files[i]), int64(len(files[i])), "f")
+				if err != nil || !reflect.DeepEqual(f, want[i]) {
+					t.Errorf("file %d: %v %+v", i, err, f)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -3,6 +3,7 @@ package elfscan
 import (
 	"debug/elf"
 	"fmt"
+	"slices"
 )
 
 // Kind classifies an ELF file the way the loader and the kernel treat it.
@@ -59,7 +60,8 @@ type File struct {
 	Flags1     uint64      `json:"-"` // DT_FLAGS_1 (DF_1_NODEFLIB, DF_1_PIE…)
 
 	// Imports are the undefined dynamic symbols (names without version),
-	// sorted: the evidence for rules such as "imports iconv_open".
+	// each once, in the order of the dynamic string table: the evidence
+	// for rules such as "imports iconv_open".
 	Imports []string `json:"-"`
 	// SectionHeaders is false when the file has none (sstrip, some
 	// packers): everything above was read through PT_DYNAMIC instead.
@@ -79,18 +81,9 @@ const (
 // NoDefLib reports whether DF_1_NODEFLIB is set.
 func (f *File) NoDefLib() bool { return f.Flags1&DF1NoDefLib != 0 }
 
-// Imports reports whether the file imports the dynamic symbol name.
+// ImportsSymbol reports whether the file imports the dynamic symbol name.
 func (f *File) ImportsSymbol(name string) bool {
-	lo, hi := 0, len(f.Imports)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if f.Imports[m] < name {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo < len(f.Imports) && f.Imports[lo] == name
+	return slices.Contains(f.Imports, name)
 }
 
 // e_flags bits that decide whether a loader accepts a library.
