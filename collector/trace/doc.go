@@ -33,7 +33,12 @@
 // Paths are made absolute against the process's working directory or the
 // directory of the dirfd, read from /proc while the process is stopped in
 // the call, and are otherwise kept as the program wrote them: symbolic
-// links are not resolved, so that an image can keep them.
+// links are not resolved, so that an image can keep them. chdir and
+// fchdir are not traced: /proc/PID/cwd, read when a relative path needs
+// it, is always right, also for threads that share a working directory.
+//
+// [Result.Files] is what an image of the program needs; [Result.Lookups]
+// the directories and links it only walked through.
 //
 // # Speed
 //
