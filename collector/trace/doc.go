@@ -50,7 +50,10 @@
 // newfstatat(fd, "", AT_EMPTY_PATH), is let through too. A traced call
 // costs two stops, at its entry and its exit, as only its result says
 // whether it succeeded; paths are read with process_vm_readv (falling
-// back to /proc/PID/mem) only for calls that succeeded.
+// back to /proc/PID/mem), and only once the call succeeded, except for
+// exec, whose success replaces the memory the path was in: that one is
+// read at the entry and confirmed by PTRACE_EVENT_EXEC, without an exit
+// stop.
 //
 // # The helper
 //
