@@ -343,8 +343,15 @@ func TestLookups(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := run(t, []string{prog, "lookup", "/usr/share", link}, nil)
-	if a := accessed(res, OpStat, "/usr/share"); a == nil || !a.Dir {
-		t.Errorf("stat of /usr/share: %v, want a directory", a)
+	// stat (newfstatat) and statx, each with the mode read back.
+	n := 0
+	for _, a := range res.Accesses {
+		if a.Op == OpStat && a.Path == "/usr/share" && a.Dir {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d stats of /usr/share as a directory, want 2: %v", n, res.Accesses)
 	}
 	if a := accessed(res, OpStat, link); a == nil || a.Dir {
 		t.Errorf("lstat of %s: %v, want a non-directory", link, a)
@@ -364,6 +371,37 @@ func TestLookups(t *testing.T) {
 	}
 	if f := res.Files(); !slices.Contains(f, link) || slices.Contains(f, "/usr/share") {
 		t.Errorf("Files: %v", f)
+	}
+}
+
+// Calls and flags that name files in less common ways.
+func TestRareCalls(t *testing.T) {
+	t.Parallel()
+	prog := build(t, "files")
+	dir := t.TempDir()
+
+	// openat2 with RESOLVE_IN_ROOT: "/" is the dirfd.
+	res := run(t, []string{prog, "openat2", "/usr", "/share/zoneinfo/UTC"}, nil)
+	wantFiles(t, res, "/usr/share/zoneinfo/UTC")
+
+	// O_TMPFILE: the directory is used, nothing is named or written.
+	res = run(t, []string{prog, "tmpfile", dir}, nil)
+	if a := accessed(res, OpOpen, dir); a == nil || !a.Dir || a.Write {
+		t.Errorf("O_TMPFILE open of %s: %v", dir, a)
+	}
+
+	// creat writes.
+	created := filepath.Join(dir, "created")
+	res = run(t, []string{prog, "creat", created}, nil)
+	if a := accessed(res, OpOpen, created); a == nil || !a.Write {
+		t.Errorf("creat of %s: %v", created, a)
+	}
+
+	// fexecve is execveat(fd, "", AT_EMPTY_PATH): the path is the
+	// descriptor's.
+	res = run(t, []string{prog, "fexecve", "/usr/bin/true"}, nil)
+	if a := accessed(res, OpExec, "/usr/bin/true"); a == nil || a.Comm != "files" {
+		t.Errorf("no exec of /usr/bin/true by files: %v", res.Accesses)
 	}
 }
 

@@ -5,15 +5,24 @@
  *   signal PATH      handle a SIGUSR1 sent to itself, then open PATH
  *   stop PATH        fork a child that stops itself (SIGSTOP) and, once
  *                    the parent sent SIGCONT, opens PATH
- *   lookup PATH LINK stat and access PATH, lstat and readlink LINK
+ *   lookup PATH LINK stat, statx and access PATH, lstat and readlink LINK
+ *   openat2 DIR NAME open NAME with openat2 and RESOLVE_IN_ROOT: an
+ *                    absolute NAME is then relative to DIR
+ *   tmpfile DIR      open an unnamed file in DIR (O_TMPFILE)
+ *   creat PATH       create PATH with creat
+ *   fexecve PROG     open PROG and execute the descriptor (execveat with
+ *                    AT_EMPTY_PATH)
  *   int80 PATH       open PATH with the i386 system call (int $0x80);
  *                    exits 3 if the kernel has no i386 emulation */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,11 +73,40 @@ static int stop_mode(const char *path) {
 static int lookup_mode(const char *path, const char *link) {
 	struct stat st;
 	char buf[256];
+	struct statx stx;
 	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+		return 1;
+	if (statx(AT_FDCWD, path, 0, STATX_TYPE, &stx) != 0 || !S_ISDIR(stx.stx_mode))
 		return 1;
 	if (lstat(link, &st) != 0 || readlink(link, buf, sizeof buf) < 0)
 		return 1;
 	return 0;
+}
+
+static int openat2_mode(const char *dir, const char *name) {
+	int dfd = open(dir, O_PATH | O_DIRECTORY);
+	struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT};
+	return dfd < 0 || syscall(SYS_openat2, dfd, name, &how, sizeof how) < 0;
+}
+
+static int tmpfile_mode(const char *dir) {
+	int fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	return fd < 0 || write(fd, "x", 1) != 1;
+}
+
+static int creat_mode(const char *path) {
+	int fd = creat(path, 0644);
+	return fd < 0 || write(fd, "x", 1) != 1;
+}
+
+static int fexecve_mode(const char *prog) {
+	int fd = open(prog, O_RDONLY);
+	char *argv[] = {(char *)prog, NULL}, *envp[] = {NULL};
+	if (fd < 0)
+		return 1;
+	fexecve(fd, argv, envp);
+	perror("fexecve");
+	return 1;
 }
 
 static int int80_mode(const char *path) {
@@ -100,6 +138,14 @@ int main(int argc, char **argv) {
 		return stop_mode(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "lookup") == 0)
 		return lookup_mode(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "openat2") == 0)
+		return openat2_mode(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "tmpfile") == 0)
+		return tmpfile_mode(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "creat") == 0)
+		return creat_mode(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "fexecve") == 0)
+		return fexecve_mode(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "int80") == 0)
 		return int80_mode(argv[2]);
 	fprintf(stderr, "usage: files MODE ARGS\n");
