@@ -60,3 +60,64 @@ func firstLine(b []byte) string {
 	s, _, _ := strings.Cut(string(b), "\n")
 	return s
 }
+
+// The programs of dpkg -x sysroots (not usrmerged, no ld.so.cache), one
+// plan for all of them: amd64, and arm64 with its platform and run under
+// qemu. Each command runs in the rootfs as in the sysroot itself.
+func TestSysroots(t *testing.T) {
+	for _, arch := range []string{"amd64", "arm64"} {
+		t.Run(arch, func(t *testing.T) {
+			var sysroot string
+			if arch == "arm64" {
+				sysroot = testenv.Arm64Sysroot(t)
+				testenv.EnableQemuArm64(t)
+			} else {
+				sysroot = testenv.Amd64Sysroot(t)
+			}
+			plan := collect(t, testenv.SysrootPrograms, collector.WithRoot(newRoot(t, sysroot)))
+			want := "linux/" + arch
+			if arch == "arm64" {
+				want += "/v8"
+			}
+			if plan.Platform.String() != want {
+				t.Errorf("platform %s, want %s", plan.Platform, want)
+			}
+			// The sysroot has no ca-certificates: a warning says so.
+			if !strings.Contains(strings.Join(plan.Warnings, "\n"), "no CA bundle") {
+				t.Errorf("no warning about the missing CA bundle: %q", plan.Warnings)
+			}
+			rootfs := writeRootfs(t, plan)
+			n, size := treeSize(t, rootfs)
+			t.Logf("%s: %d programs, %d entries, %.1f MB; warnings:\n  %s", arch, len(plan.Programs), n, float64(size)/1e6, strings.Join(plan.Warnings, "\n  "))
+			for _, c := range []struct {
+				argv  []string
+				stdin string
+			}{
+				{[]string{"/bin/bash", "-c", "echo $((6*7)) ${BASH_VERSINFO[0]}"}, ""},
+				{[]string{"/bin/dash", "-c", "echo $((1<<5))"}, ""},
+				{[]string{"/bin/ls", "-ln", "--time-style=+", "/bin/ls"}, ""},
+				{[]string{"/bin/sed", "s/fox/cat/"}, text},
+				{[]string{"/bin/grep", "-o", "qu[a-z]*"}, text},
+				{[]string{"/bin/gzip", "-c", "-n"}, text},
+				{[]string{"/bin/tar", "--version"}, ""},
+				{[]string{"/usr/bin/find", "/bin/ls", "-perm", "-u+x"}, ""},
+				{[]string{"/usr/bin/env", "-i", "A=1"}, ""},
+				{[]string{"/usr/bin/openssl", "dgst", "-sha256"}, text},
+				{[]string{"/usr/bin/curl", "--version"}, ""},
+			} {
+				wantOut, wantErr, wantExit := testenv.RunChroot(t, sysroot, nil, c.stdin, c.argv...)
+				out, errOut, exit := testenv.RunChroot(t, rootfs, nil, c.stdin, c.argv...)
+				if exit != wantExit || !bytes.Equal(out, wantOut) || !bytes.Equal(errOut, wantErr) {
+					t.Errorf("%q: in the sysroot exit %d, %q, %q; in its rootfs exit %d, %q, %q",
+						c.argv, wantExit, wantOut, wantErr, exit, out, errOut)
+				}
+			}
+			// The sysroot has no /etc/passwd (dpkg -x runs no maintainer
+			// script): there ls shows numbers, in the rootfs names.
+			out, _, _ := testenv.RunChroot(t, rootfs, nil, "", "/bin/ls", "-l", "/bin/ls")
+			if !strings.Contains(string(out), " root root ") {
+				t.Errorf("ls -l in the rootfs: %q, want owner names", out)
+			}
+		})
+	}
+}
