@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/compression"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -30,26 +31,36 @@ import (
 // the Cmd, the environment and the user all arrived.
 var busyboxCmd = []string{"sh", "-c", "echo hi from busybox; echo $GREETING; busybox id -u"}
 
+type busyboxKey struct {
+	user        string
+	compression compression.Compression
+}
+
 var busyboxImages = struct {
 	sync.Mutex
-	byUser map[string]v1.Image
-}{byUser: map[string]v1.Image{}}
+	built map[busyboxKey]v1.Image
+}{built: map[busyboxKey]v1.Image{}}
 
 // busyboxImage is the image of busyboxPlan running busyboxCmd as user,
-// built once per test binary (under -race a build takes seconds).
-func busyboxImage(t *testing.T, user string) v1.Image {
+// gzip unless zstd, built once per test binary (a build under -race
+// takes seconds).
+func busyboxImage(t *testing.T, user string, zstd bool) v1.Image {
 	t.Helper()
 	plan := busyboxPlan(t)
+	key := busyboxKey{user, compression.GZip}
+	if zstd {
+		key.compression = compression.ZStd
+	}
 	busyboxImages.Lock()
 	defer busyboxImages.Unlock()
-	if img := busyboxImages.byUser[user]; img != nil {
+	if img := busyboxImages.built[key]; img != nil {
 		return img
 	}
-	img, err := Build(plan, WithCmd(busyboxCmd...), WithEnv("GREETING=hello"), WithUser(user))
+	img, err := Build(plan, WithCmd(busyboxCmd...), WithEnv("GREETING=hello"), WithUser(user), WithCompression(key.compression))
 	if err != nil {
 		t.Fatal(err)
 	}
-	busyboxImages.byUser[user] = img
+	busyboxImages.built[key] = img
 	return img
 }
 
@@ -79,7 +90,7 @@ func ociLayout(t *testing.T, img v1.Image, tag string) string {
 }
 
 func TestSkopeoInspect(t *testing.T) {
-	img := busyboxImage(t, "")
+	img := busyboxImage(t, "", false)
 	dir := ociLayout(t, img, "bb")
 	var inspect struct {
 		Digest, Architecture, Os string
@@ -109,7 +120,7 @@ func TestSkopeoInspect(t *testing.T) {
 // GNU tar lists the layer blob as written: owner 0/0, the epoch, the
 // hard link and the symlink, the sticky /tmp.
 func TestTarListsLayer(t *testing.T) {
-	img := busyboxImage(t, "")
+	img := busyboxImage(t, "", false)
 	dir := ociLayout(t, img, "bb")
 	blob := filepath.Join(dir, "blobs", "sha256", must(must(img.Layers())[0].Digest()).Hex)
 	var got []string
@@ -169,15 +180,22 @@ func TestLayerIsWriteDir(t *testing.T) {
 }
 
 // umoci unpacks the image into a runc bundle whose process comes from
-// the image config: entrypoint, Cmd, Env, User.
+// the image config: entrypoint, Cmd, Env, User. umoci 0.4 reads no zstd:
+// skopeo recompresses that one (checking it against its diff ID) first.
 func TestRuncRun(t *testing.T) {
 	testenv.NeedRoot(t)
 	testenv.NeedCommand(t, "umoci", "runc")
 	for _, c := range []struct {
 		user string
 		uid  int
-	}{{"", 0}, {NonRootUser, 65532}} {
-		dir := ociLayout(t, busyboxImage(t, c.user), "bb")
+		zstd bool
+	}{{"", 0, false}, {NonRootUser, 65532, false}, {"", 0, true}} {
+		dir := ociLayout(t, busyboxImage(t, c.user, c.zstd), "bb")
+		if c.zstd {
+			gz := filepath.Join(t.TempDir(), "gz")
+			command(t, "", "skopeo", "copy", "--quiet", "--dest-compress-format", "gzip", "oci:"+dir+":bb", "oci:"+gz+":bb")
+			dir = gz
+		}
 		bundle := filepath.Join(t.TempDir(), "bundle")
 		command(t, "", "umoci", "unpack", "--image", dir+":bb", bundle)
 		configPath := filepath.Join(bundle, "config.json")
@@ -192,7 +210,7 @@ func TestRuncRun(t *testing.T) {
 		state := t.TempDir()
 		out := command(t, "", "runc", "--root", state, "run", "--bundle", bundle, testenv.Name(t))
 		if out != busyboxOutput(c.uid) {
-			t.Errorf("user %q: runc printed %q, want %q", c.user, out, busyboxOutput(c.uid))
+			t.Errorf("user %q, zstd %v: runc printed %q, want %q", c.user, c.zstd, out, busyboxOutput(c.uid))
 		}
 	}
 }
@@ -202,7 +220,7 @@ func TestDockerLoadRun(t *testing.T) {
 	testenv.NeedDocker(t)
 	tag := testenv.Name(t) + ":1"
 	file := filepath.Join(t.TempDir(), "img.tar")
-	if err := WriteTarball(busyboxImage(t, ""), file, tag); err != nil {
+	if err := WriteTarball(busyboxImage(t, "", false), file, tag); err != nil {
 		t.Fatal(err)
 	}
 	docker := func(args ...string) string {
@@ -226,7 +244,7 @@ func TestDockerLoadRun(t *testing.T) {
 // LoadBase reads it back, and from an index picks the platform.
 func TestRegistry(t *testing.T) {
 	reg := testenv.NeedRegistry(t)
-	img := busyboxImage(t, "")
+	img := busyboxImage(t, "", false)
 	ref := reg + "/" + testenv.Name(t) + ":test"
 	var progress bytes.Buffer
 	d, err := Push(t.Context(), img, ref, WithProgress(&progress))
