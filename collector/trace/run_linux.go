@@ -118,7 +118,7 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	close(stop)
 	watcher.Wait()
 	std.close()
-	copyErr := std.wait()
+	copyErr := std.wait(ctx)
 	if err != nil {
 		return nil, &Error{Prog: prog, Err: err}
 	}
@@ -152,6 +152,7 @@ func (e *killedError) Unwrap() error { return e.cause }
 type stdio struct {
 	child   [3]*os.File // the program's ends
 	own     []*os.File  // files to close when Run returns
+	readers []*os.File  // the tracer's ends of the output pipes
 	copiers sync.WaitGroup
 	errMu   sync.Mutex
 	err     error
@@ -222,10 +223,10 @@ func (s *stdio) output(w io.Writer) (*os.File, error) {
 		return nil, err
 	}
 	s.own = append(s.own, pw)
+	s.readers = append(s.readers, pr)
 	s.copiers.Go(func() {
 		_, err := io.Copy(w, pr)
-		pr.Close()
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrClosed) {
 			s.errMu.Lock()
 			if s.err == nil {
 				s.err = fmt.Errorf("copying output: %w", err)
@@ -245,8 +246,30 @@ func (s *stdio) close() {
 	s.own = nil
 }
 
-func (s *stdio) wait() error {
-	s.copiers.Wait()
+// wait waits until the output has been copied: until every process that
+// has the pipes open has closed them. All the traced processes have, but
+// a process outside the run may have been passed one (over a socket, say):
+// once ctx is done, it gets a second more, then the copy is cut short.
+func (s *stdio) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.copiers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
+	for _, r := range s.readers {
+		r.Close()
+	}
+	<-done
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
 	return s.err
 }
 
