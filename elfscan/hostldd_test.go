@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -170,4 +171,50 @@ func TestHostLoaderRefuses(t *testing.T) {
 	if _, err := NewResolver(WithRoot(root)).ResolveWithHostLoader("/evil"); err == nil || !strings.Contains(err.Error(), "host") {
 		t.Errorf("a non-host root: error %v", err)
 	}
+}
+
+// TestHostLoaderAgreesWithEmulation: for every dynamic program in
+// /usr/bin, the host loader's closure and the emulation's hold the same
+// real paths and missing names.
+func TestHostLoaderAgreesWithEmulation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the loader for every program in /usr/bin")
+	}
+	programs := usrBinPrograms(t)
+	r := NewResolver()
+	hg, err := r.ResolveWithHostLoader(programs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(c *Closure) []string {
+		s := realPaths(c)
+		for _, m := range c.Missing {
+			s = append(s, "missing "+m.Name)
+		}
+		return slices.Compact(s)
+	}
+	// The emulation's default is the baseline hwcaps level; the real loader
+	// picks this CPU's. That is the only expected difference: paths are
+	// compared without their glibc-hwcaps/LEVEL part.
+	hwcaps := regexp.MustCompile(`/glibc-hwcaps/[^/]+`)
+	base := func(s []string) []string {
+		out := make([]string, len(s))
+		for i, p := range s {
+			out[i] = hwcaps.ReplaceAllString(p, "")
+		}
+		slices.Sort(out)
+		return out
+	}
+	bad := 0
+	for i, p := range programs {
+		g, err := r.Resolve(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if emu, host := set(g.Closures[0]), set(hg.Closures[i]); !slices.Equal(base(emu), base(host)) {
+			bad++
+			t.Errorf("%s:\nemulated %q\nloader   %q", p, emu, host)
+		}
+	}
+	t.Logf("%d programs, %d differ", len(programs), bad)
 }
