@@ -166,6 +166,10 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 			default:
 				why = []string{neededBy(o)}
 			}
+			if o != cl.Root && (c.isExcluded(o.Path) || c.isExcluded(o.RealPath)) {
+				c.warn("%s is excluded but the loader needs it (%s): %s will not start", o.Path, why[0], cl.Root.Path)
+				continue
+			}
 			for _, r := range why {
 				if err := c.addPath(o.Path, r, true); err != nil {
 					return fmt.Errorf("%s: %w", o.Path, err)

@@ -114,6 +114,9 @@ func TestExclude(t *testing.T) {
 	if got := strings.Join(plan.Excluded, "\n"); !strings.Contains(got, "/lib/x86_64-linux-gnu/libgreet.so.1 (*/libgreet.so*)") {
 		t.Errorf("Excluded = %q", plan.Excluded)
 	}
+	if w := strings.Join(plan.Warnings, "\n"); !strings.Contains(w, "/lib/x86_64-linux-gnu/libgreet.so.1 is excluded but the loader needs it (needed by /usr/bin/greeter (default)): /usr/bin/greeter will not start") {
+		t.Errorf("warnings %q", plan.Warnings)
+	}
 	if _, err := collector.Collect([]string{"/usr/bin/greeter"}, collector.WithExclude("[")); err == nil {
 		t.Errorf("a bad pattern is accepted")
 	}
