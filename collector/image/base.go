@@ -112,37 +112,27 @@ func layoutBase(dir, tag string, platform collector.Platform) (v1.Image, error) 
 }
 
 // pickImage returns the one image among descs (and the indexes they name)
-// of the platform, or the only image there is, whose platform is then
-// checked by the caller.
+// for the platform, or else the only image there is, whose platform the
+// caller then checks to say what it is.
 func pickImage(idx v1.ImageIndex, descs []v1.Descriptor, platform collector.Platform) (v1.Image, error) {
 	var all, matching []v1.Image
 	for _, d := range descs {
+		var img v1.Image
+		var err error
 		switch {
 		case d.MediaType.IsIndex():
-			child, err := idx.ImageIndex(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			cm, err := child.IndexManifest()
-			if err != nil {
-				return nil, err
-			}
-			img, err := pickImage(child, cm.Manifests, platform)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, img)
+			img, err = pickFromIndex(idx, d.Digest, platform)
 		case d.MediaType.IsImage():
-			img, err := idx.Image(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, img)
+			img, err = idx.Image(d.Digest)
 		default:
-			continue
+			continue // not an image: an attestation, a signature…
 		}
-		if checkPlatform(all[len(all)-1], platform, "") == nil {
-			matching = append(matching, all[len(all)-1])
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, img)
+		if checkPlatform(img, platform, "") == nil {
+			matching = append(matching, img)
 		}
 	}
 	switch {
@@ -156,6 +146,19 @@ func pickImage(idx v1.ImageIndex, descs []v1.Descriptor, platform collector.Plat
 		return nil, errors.New("no image")
 	}
 	return nil, fmt.Errorf("no image for %s among %d", platform, len(all))
+}
+
+// pickFromIndex picks the image for the platform from the index digest.
+func pickFromIndex(idx v1.ImageIndex, digest v1.Hash, platform collector.Platform) (v1.Image, error) {
+	child, err := idx.ImageIndex(digest)
+	if err != nil {
+		return nil, err
+	}
+	im, err := child.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	return pickImage(child, im.Manifests, platform)
 }
 
 func tarballBase(file, tag string) (v1.Image, error) {

@@ -32,9 +32,9 @@ const refNameAnnotation = "org.opencontainers.image.ref.name"
 // new index.json, made from the current one under an flock(2) of dir, is
 // renamed over the old. Until that rename readers see the layout as it
 // was; a failure before it leaves at most unreferenced blobs, which
-// change nothing (layout.GarbageCollect removes them). Two fromscratch
-// runs appending to one layout do not lose each other's images; other
-// tools do not take the lock.
+// change nothing (layout.GarbageCollect removes them). fromscratch runs
+// writing one layout at once lose none of each other's images (other
+// tools do not take the lock).
 func OCILayout(dir, tag string) Output {
 	return &layoutOutput{dir: dir, tag: tag}
 }
@@ -64,12 +64,9 @@ func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 		return nil, fmt.Errorf("%s: %w", o, unwrapPathError(err))
 	}
 	commit := func() error {
-		// Asked again: another output or process may have made it since.
-		exists, err := o.exists()
-		if err == nil && exists {
-			err = o.merge(p, img)
-		} else if err == nil {
-			err = o.create(p, img)
+		err := o.create(p, img)
+		if errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTEMPTY) {
+			err = o.merge(p, img) // a layout already, or made one since
 		}
 		if err != nil {
 			abort()
@@ -79,6 +76,10 @@ func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 	}
 	return &staged{commit: commit, abort: abort}, nil
 }
+
+// errNotLayout is the error for a directory that is neither empty nor an
+// OCI layout.
+var errNotLayout = errors.New("exists and is not an OCI layout (no index.json)")
 
 // exists tells whether dir is an OCI layout to add to, or nothing (or an
 // empty directory) to create one in.
@@ -93,13 +94,22 @@ func (o *layoutOutput) exists() (bool, error) {
 		return false, nil
 	}
 	if _, err := layout.FromPath(o.dir); err != nil {
-		return false, errors.New("exists and is not an OCI layout (no index.json)")
+		return false, errNotLayout
 	}
 	return true, nil
 }
 
-// create indexes the image in the temporary layout p and renames p to dir.
+// create makes dir the temporary layout p with the image indexed, if dir
+// is missing or empty; it fails with EEXIST or ENOTEMPTY if dir is a
+// layout, or became one since stage.
 func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
+	exists, err := o.exists()
+	if err != nil {
+		return err
+	}
+	if exists {
+		return syscall.EEXIST
+	}
 	if err := o.index(p, img); err != nil {
 		return err
 	}
@@ -121,7 +131,7 @@ func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
 	defer unlock()
 	index, err := os.ReadFile(filepath.Join(o.dir, "index.json"))
 	if err != nil {
-		return unwrapPathError(err)
+		return errNotLayout
 	}
 	if err := p.WriteFile("index.json", index, 0o644); err != nil {
 		return err

@@ -275,12 +275,10 @@ func TestTarballLayout(t *testing.T) {
 }
 
 // Writers adding to one layout at once lose none of each other's images:
-// each makes its index.json from the current one under the lock.
-func TestOCILayoutConcurrentAppend(t *testing.T) {
+// the first to rename its new layout into place makes it, the others add
+// to it, each making its index.json from the current one under the lock.
+func TestOCILayoutConcurrentWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "oci")
-	if err := WriteOCILayout(helloImage(t), dir, "first"); err != nil {
-		t.Fatal(err)
-	}
 	const n = 6
 	imgs := make([]v1.Image, n)
 	for i := range imgs {
@@ -295,7 +293,7 @@ func TestOCILayoutConcurrentAppend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := layoutIndex(t, dir); len(got) != n+1 {
+	if got := layoutIndex(t, dir); len(got) != n {
 		t.Errorf("index: %v", got)
 	}
 	onlyFiles(t, filepath.Dir(dir), "oci")
