@@ -254,7 +254,11 @@ func (r *Root) openInRoot(real string) (*os.File, error) {
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	fd, err := unix.Openat2(dirfd, strings.TrimPrefix(real, "/"), how)
+	rel := strings.TrimPrefix(real, "/")
+	if rel == "" {
+		rel = "." // the root itself: openat2 refuses an empty path
+	}
+	fd, err := unix.Openat2(dirfd, rel, how)
 	if errors.Is(err, unix.ENOSYS) {
 		// Kernels before 5.6: the path was resolved inside the root above.
 		return os.Open(r.HostPath(real))

@@ -113,8 +113,10 @@ func TestRootErrors(t *testing.T) {
 			t.Errorf("Open(%s) = %v, want an error naming the path and saying %q", tc.path, err, tc.want)
 		}
 	}
-	if _, err := r.Open("/usr/lib"); err == nil || !strings.Contains(err.Error(), "is a directory") {
-		t.Errorf("Open(dir) = %v, want 'is a directory'", err)
+	for _, dir := range []string{"/usr/lib", "/usr/lib/slash", "/"} {
+		if _, err := r.Open(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
+			t.Errorf("Open(%s) = %v, want 'is a directory'", dir, err)
+		}
 	}
 	if _, err := elfscan.NewRoot("/nonexistent/root"); err == nil || !strings.Contains(err.Error(), "/nonexistent/root") {
 		t.Errorf("NewRoot(missing) = %v", err)
