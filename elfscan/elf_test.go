@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -788,7 +789,8 @@ func TestMismatch(t *testing.T) {
 		{"same", file(c64, le, elf.EM_X86_64, 0), file(c64, le, elf.EM_X86_64, 0), true, false},
 		{"class", file(c64, le, elf.EM_X86_64, 0), file(c32, le, elf.EM_386, 0), false, false},
 		{"machine", file(c64, le, elf.EM_X86_64, 0), file(c64, le, elf.EM_AARCH64, 0), false, false},
-		{"data", file(c64, be, elf.EM_PPC64, 0), file(c64, le, elf.EM_PPC64, 0), false, true},
+		{"data", file(c64, be, elf.EM_PPC64, 0), file(c64, le, elf.EM_PPC64, 0), false, false},
+		{"data, machine read the other way", file(c64, le, elf.EM_X86_64, 0), file(c64, be, 0x3e00, 0), false, true},
 		{"armhf soft lib", file(c32, le, elf.EM_ARM, 0x05000400), file(c32, le, elf.EM_ARM, 0x05000200), false, true},
 		{"armhf no float flag", file(c32, le, elf.EM_ARM, 0x05000400), file(c32, le, elf.EM_ARM, 0x05000000), true, false},
 		{"armel hard lib", file(c32, le, elf.EM_ARM, 0x05000200), file(c32, le, elf.EM_ARM, 0x05000400), false, true},
@@ -845,4 +847,52 @@ func TestScanConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestMismatchAgainstLoader puts libraries the host's loader must refuse
+// first in LD_LIBRARY_PATH, as libz.so.1 for curl, and checks that
+// Mismatch predicts what glibc does: skip them and search on, or stop.
+func TestMismatchAgainstLoader(t *testing.T) {
+	const ldso, curl, libz = "/lib64/ld-linux-x86-64.so.2", "/usr/bin/curl", "/lib/x86_64-linux-gnu/libz.so.1"
+	for _, p := range []string{ldso, curl, libz} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.Unavailable(t, "%s: %v", p, err)
+		}
+	}
+	prog, err := Open(HostRoot(), curl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{
+		"i386":              writeELF(testELF{Class: elf.ELFCLASS32, Machine: elf.EM_386, Soname: "libz.so.1"}),
+		"arm64":             writeELF(testELF{Machine: elf.EM_AARCH64, Soname: "libz.so.1"}),
+		"s390x":             writeELF(testELF{Data: elf.ELFDATA2MSB, Machine: elf.EM_S390, Soname: "libz.so.1"}),
+		"ppc64 big-endian":  writeELF(testELF{Data: elf.ELFDATA2MSB, Machine: elf.EM_PPC64, Soname: "libz.so.1"}),
+		"x86-64 big-endian": writeELF(testELF{Data: elf.ELFDATA2MSB, Machine: elf.EM_X86_64, Soname: "libz.so.1"}),
+		// Big-endian, but its e_machine bytes read little-endian are x86-64's.
+		"machine bytes match": writeELF(testELF{Data: elf.ELFDATA2MSB, Machine: 0x3e00, Soname: "libz.so.1"}),
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "libz.so.1"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lib, err := scanBytes(t, b, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		why, fatal := prog.Mismatch(lib)
+		cmd := exec.Command(ldso, curl)
+		cmd.Env = []string{"LD_TRACE_LOADED_OBJECTS=1", "LD_LIBRARY_PATH=" + dir}
+		out, _ := cmd.CombinedOutput()
+		loaderFatal := strings.Contains(string(out), "error while loading shared libraries")
+		loaderSkipped := !loaderFatal && strings.Contains(string(out), "libz.so.1 => /lib/")
+		switch {
+		case why == "":
+			t.Errorf("%s: Mismatch accepts it", name)
+		case fatal != loaderFatal || !fatal && !loaderSkipped:
+			t.Errorf("%s: Mismatch says %q (fatal %v); the loader:\n%s", name, why, fatal, out)
+		default:
+			t.Logf("%s: %s (fatal %v), as the loader", name, why, fatal)
+		}
+	}
 }

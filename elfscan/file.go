@@ -116,16 +116,29 @@ func (f *File) Compatible(o *File) bool {
 // machine — MIPS o32 against n32 (EF_MIPS_ABI2, for 32-bit loaders),
 // legacy against 2008 NaN (EF_MIPS_NAN2008), the unsupported O32 FP64;
 // the RISC-V float ABI (EF_RISCV_FLOAT_ABI); the ppc64 ELFv1/ELFv2 ABI
-// when o states one (EF_PPC64_ABI). When fatal is true glibc stops with an
-// error instead ("ELF file data encoding not little-endian"): another data
-// encoding, or an ARM EABI5 file of the other float ABI
+// when o states one (EF_PPC64_ABI); also another data encoding, as a
+// library of the other byte order has, to the loader, another machine.
+// When fatal is true glibc stops with an error instead: a header of the
+// other byte order whose e_machine bytes still read as the loader's
+// machine ("ELF file data encoding not little-endian"), or an ARM EABI5
+// file of the other float ABI
 // (EF_ARM_ABI_FLOAT_HARD/SOFT, VALID_FLOAT_ABI). MIPS's PT_MIPS_ABIFLAGS
 // floating-point modes are not checked.
 func (f *File) Mismatch(o *File) (why string, fatal bool) {
+	// The loader reads o's e_machine in its own byte order, and (Debian's
+	// glibc 2.36, tested) checks it before the data encoding: a library
+	// of the other byte order is skipped unless its e_machine bytes,
+	// read the wrong way round, happen to name the loader's machine.
+	machine := o.Machine
+	if o.Data != f.Data {
+		machine = elf.Machine(uint16(machine)>>8 | uint16(machine)<<8)
+	}
 	switch {
 	case o.Class != f.Class:
 		return fmt.Sprintf("ELF class %v, want %v", o.Class, f.Class), false
-	case o.Machine != f.Machine:
+	case machine != f.Machine && o.Data != f.Data:
+		return fmt.Sprintf("%v of the other byte order, want %v", o.Machine, f.Machine), false
+	case machine != f.Machine:
 		return fmt.Sprintf("machine %v, want %v", o.Machine, f.Machine), false
 	case o.Data != f.Data:
 		return fmt.Sprintf("data encoding %v, want %v", o.Data, f.Data), true
