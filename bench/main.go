@@ -13,7 +13,8 @@
 // getrusage: ours in this process, the peers' in their child processes,
 // plus ours for u-root, which parses in this process); the ratios use the
 // CPU time, which other load on the machine disturbs less. It also prints
-// our peak resident set and the peers' (the largest child). Run it with `go run ./bench` (make bench); -dir and -n
+// our peak resident set. Not the peers': a child's peak counts the memory
+// it shared with this process between fork and exec. Run it with `go run ./bench` (make bench); -dir and -n
 // choose the files, -peers which peers run.
 package main
 
@@ -111,7 +112,6 @@ func run(dir string, limit int, peers []string) error {
 		fmt.Printf("%-12s %9s %9s  %5.1fx our CPU time (%.1fx wall)  %s\n", p, d.Round(time.Millisecond), cpu.Round(time.Millisecond),
 			cpu.Seconds()/oursCPU.Seconds(), d.Seconds()/ours.Seconds(), note)
 	}
-	fmt.Printf("peers' peak RSS (largest child): %.1f MB\n", maxRSS(syscall.RUSAGE_CHILDREN))
 	return nil
 }
 
