@@ -896,3 +896,37 @@ func TestMismatchAgainstLoader(t *testing.T) {
 		}
 	}
 }
+
+// TestRealArm64 reads programs and libraries of Debian's arm64 port:
+// real files of another machine, as a --root sysroot holds them.
+func TestRealArm64(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs an arm64 sysroot")
+	}
+	root, err := NewRoot(testenv.Arm64Sysroot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]Kind{
+		"/bin/ls":                                 KindDynamic,
+		"/lib/aarch64-linux-gnu/libc.so.6":        KindShared,
+		"/lib/ld-linux-aarch64.so.1":              KindShared,
+		"/usr/lib/aarch64-linux-gnu/libcurl.so.4": KindShared,
+	} {
+		f, err := Open(root, p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if osys, arch, variant := f.Platform(); f.Kind != want || osys != "linux" || arch != "arm64" || variant != "v8" {
+			t.Errorf("%s: %v, %s/%s/%s", p, f.Kind, osys, arch, variant)
+		}
+		if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 || len(f.Imports) == 0 && p != "/lib/ld-linux-aarch64.so.1" {
+			t.Errorf("%s: %+v", p, f)
+		}
+		host, err := Open(HostRoot(), "/usr/bin/env")
+		if err == nil && host.Compatible(f) {
+			t.Errorf("%s: compatible with the host's %s", p, host.Machine)
+		}
+	}
+}
