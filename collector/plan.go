@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func (p *Plan) Open(e *Entry) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%s: not a file", e.Path)
 	}
 	if e.Source == "" {
-		return io.NopCloser(strings.NewReader(string(e.Data))), nil
+		return io.NopCloser(bytes.NewReader(e.Data)), nil
 	}
 	return p.Root.Open(e.Source)
 }
@@ -98,7 +99,8 @@ func (p *Plan) Lookup(path string) *Entry {
 // Check verifies what every writer relies on: clean absolute paths in
 // strictly increasing order, each once, every parent a Dir entry of the
 // plan (so that no entry is written through a symlink), symlinks with a
-// target, hard links naming a File of the plan, sources only with a Root.
+// target, hard links naming a File of the plan sorted before them, sources
+// only with a Root.
 func (p *Plan) Check() error {
 	if p == nil {
 		return errors.New("plan: nil")
@@ -129,8 +131,10 @@ func (p *Plan) Check() error {
 				return bad("symlink without a target")
 			}
 		case Hardlink:
-			if t := p.Lookup(e.Target); t == nil || t.Kind != File {
-				return bad("hard link target %s is not a file of the plan", e.Target)
+			// The target must come first, so that a streaming writer (a
+			// tar) has already written the file a link points at.
+			if t := p.Lookup(e.Target); t == nil || t.Kind != File || e.Target >= e.Path {
+				return bad("hard link target %s is not a file of the plan sorted before it", e.Target)
 			}
 		default:
 			return bad("unknown kind %d", int(e.Kind))

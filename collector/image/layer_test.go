@@ -129,10 +129,10 @@ func TestWriteTarHeaders(t *testing.T) {
 func TestWriteTarHardlinks(t *testing.T) {
 	plan := newPlan(
 		dir("/bin"),
-		hardlink("/bin/a", "/bin/m"), // before its target: it holds the bytes
-		hardlink("/bin/b", "/bin/m"),
-		file("/bin/m", "shared", 0o755|fs.ModeSetuid),
-		hardlink("/bin/z", "/bin/m"),
+		file("/bin/a", "shared", 0o755|fs.ModeSetuid), // the first path holds the bytes
+		hardlink("/bin/b", "/bin/a"),
+		hardlink("/bin/m", "/bin/a"),
+		hardlink("/bin/z", "/bin/a"),
 	)
 	var buf bytes.Buffer
 	if err := WriteTar(plan, &buf); err != nil {
@@ -207,7 +207,8 @@ func TestBadPlan(t *testing.T) {
 	}{
 		{newPlan(dir("/a"), file("/b/c", "", 0o644)), "layer: plan: /b/c: parent directory /b is not a directory of the plan"},
 		{newPlan(dir("/b"), dir("/a")), "layer: plan: /a: not sorted after /b"},
-		{newPlan(dir("/a"), hardlink("/a/b", "/a/c")), "layer: plan: /a/b: hard link target /a/c is not a file of the plan"},
+		{newPlan(dir("/a"), hardlink("/a/b", "/a/c")), "layer: plan: /a/b: hard link target /a/c is not a file of the plan sorted before it"},
+		{newPlan(dir("/a"), hardlink("/a/b", "/a/c"), file("/a/c", "x", 0o644)), "layer: plan: /a/b: hard link target /a/c is not a file of the plan sorted before it"},
 		{nil, "layer: plan: nil"},
 	} {
 		var buf bytes.Buffer

@@ -28,9 +28,6 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 		return fmt.Errorf("layer: %w", err)
 	}
 	tw := tar.NewWriter(w)
-	// content maps the image path of a File to the tar name holding its
-	// bytes: a hard link written before its target carries them instead.
-	content := make(map[string]string)
 	buf := make([]byte, 256<<10)
 	for i := range plan.Entries {
 		e := &plan.Entries[i]
@@ -49,24 +46,11 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 				hdr.Mode = 0o777
 			}
 		case collector.File:
-			if holder, ok := content[e.Path]; ok {
-				hdr.Typeflag, hdr.Linkname = tar.TypeLink, holder
-			} else {
-				hdr.Typeflag, data = tar.TypeReg, e
-				content[e.Path] = name
-			}
+			hdr.Typeflag, data = tar.TypeReg, e
 		case collector.Hardlink:
-			target := plan.Lookup(e.Target)
-			hdr.Mode = tarMode(target.Mode)
-			if holder, ok := content[e.Target]; ok {
-				hdr.Typeflag, hdr.Linkname = tar.TypeLink, holder
-			} else {
-				// The target sorts after its link: a tar link must name
-				// an earlier member, so the link holds the bytes and the
-				// target will link to it. Same inode, same image.
-				hdr.Typeflag, data = tar.TypeReg, target
-				content[e.Target] = name
-			}
+			// Plan.Check guarantees the target is a File written before.
+			hdr.Typeflag, hdr.Linkname = tar.TypeLink, strings.TrimPrefix(e.Target, "/")
+			hdr.Mode = tarMode(plan.Lookup(e.Target).Mode)
 		}
 		if err := writeEntry(plan, tw, hdr, data, buf); err != nil {
 			return fmt.Errorf("layer: %s: %w", e.Path, err)
