@@ -18,6 +18,9 @@ const (
 var stepNames = [...]string{"root", "interpreter", "path", "rpath", "library-path", "runpath", "ld.so.cache", "default", "loader"}
 
 func (s Step) String() string {
+	if s == StepHostLoader {
+		return "host-loader"
+	}
 	if int(s) < len(stepNames) {
 		return stepNames[s]
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/collector/image"
 	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/elfscan"
 )
 
 // collectFlags are the flags of every command that builds a Plan.
@@ -104,24 +107,126 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if err != nil {
 		return nil, err
 	}
+	if f.resolver == "loader" {
+		if err := f.crossCheck(paths, plan.Graph); err != nil {
+			return nil, err
+		}
+	}
 	return plan, nil
 }
 
-// runTrace runs prog under the tracer and returns the files it opened.
-func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) ([]string, error) {
+// crossCheck asks the host's real loader for the closure of paths and
+// compares it, by real path, with the emulated one the plan was built from:
+// --resolver=loader for rootfs and image is a check, never the source.
+func (f *collectFlags) crossCheck(paths []string, g *elfscan.Graph) error {
+	host, err := f.resolve(paths)
+	if err != nil {
+		return err
+	}
+	named := map[string]bool{}
+	for _, p := range paths {
+		named[p] = true
+	}
+	// The plan's graph also holds the closures of what the rules added
+	// (NSS and gconv modules…), which the loader does not see.
+	set := func(g *elfscan.Graph) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range g.Closures {
+			if !named[c.Root.Path] {
+				continue
+			}
+			for _, o := range c.Objects {
+				m[o.RealPath] = true
+			}
+		}
+		return m
+	}
+	ours, theirs := set(g), set(host)
+	var diff []string
+	for p := range theirs {
+		if !ours[p] {
+			diff = append(diff, "+"+p)
+		}
+	}
+	for p := range ours {
+		if !theirs[p] {
+			diff = append(diff, "-"+p)
+		}
+	}
+	if len(diff) > 0 {
+		sort.Strings(diff)
+		return fmt.Errorf("the host's loader disagrees with the emulation (+ only the loader's, - only ours): %s", strings.Join(diff, " "))
+	}
+	return nil
+}
+
+// runTrace runs prog under the tracer, with this command's standard input
+// and the program's output on progOut and stderr, and returns the files
+// it used, each with the first process that used it as its reason.
+// Result.Files has left out /proc, /sys, /dev, what the run wrote or
+// created, and fromscratch itself. A run killed by --trace-timeout is an
+// error: what it used is incomplete, so nothing is written.
+func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) ([]collector.TracedFile, error) {
 	res, err := trace.Run(context.Background(), append([]string{prog}, args...), &trace.Options{
 		Stdin:   os.Stdin,
 		Stdout:  progOut,
 		Stderr:  errw,
 		Timeout: f.traceTimeout,
 	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w: the program did not finish within --trace-timeout %v; nothing written", err, f.traceTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if res.ExitCode != 0 {
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it opened is added all the same\n", prog, res.ExitCode)
+	switch {
+	case res.Signal != 0:
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", prog, int(res.Signal), res.Signal)
+	case res.ExitCode != 0:
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", prog, res.ExitCode)
 	}
-	return res.Files(), nil
+	return tracedFiles(res), nil
+}
+
+// tracedFiles gives each file of the run the reason of the first process
+// that opened, executed or listed it ("opened by pid 12 (python3)"), or
+// else stat'ed it.
+func tracedFiles(res *trace.Result) []collector.TracedFile {
+	files := res.Files()
+	first := make(map[string]trace.Access, len(files))
+	for _, a := range res.Accesses {
+		old, seen := first[a.Path]
+		switch a.Op {
+		case trace.OpOpen, trace.OpExec, trace.OpListDir:
+			if !seen || old.Op == trace.OpStat {
+				first[a.Path] = a
+			}
+		case trace.OpStat:
+			if !seen && !a.Dir {
+				first[a.Path] = a
+			}
+		}
+	}
+	out := make([]collector.TracedFile, 0, len(files))
+	for _, p := range files {
+		a := first[p]
+		out = append(out, collector.TracedFile{Path: p, Reason: tracedReason(a), StatOnly: a.Op == trace.OpStat})
+	}
+	return out
+}
+
+func tracedReason(a trace.Access) string {
+	verb := map[trace.Op]string{
+		trace.OpOpen: "opened", trace.OpExec: "executed", trace.OpListDir: "listed", trace.OpStat: "stat'ed",
+	}[a.Op]
+	if verb == "" {
+		return "traced"
+	}
+	if a.Comm == "" {
+		// The exec of the traced program itself, by the tracer's helper.
+		return fmt.Sprintf("%s by --trace (pid %d)", verb, a.PID)
+	}
+	return fmt.Sprintf("%s by pid %d (%s)", verb, a.PID, a.Comm)
 }
 
 // checkPlan prints the plan's warnings and refuses a plan with missing

@@ -55,15 +55,11 @@ it, after everything that was found, and the exit status is 1.`,
 
 // resolve runs the resolver the flags describe on the FILE arguments.
 func resolve(rf *resolveFlags, args []string) (*elfscan.Graph, error) {
-	opts, err := rf.options()
-	if err != nil {
-		return nil, err
-	}
 	paths, err := rf.rootPaths(args)
 	if err != nil {
 		return nil, err
 	}
-	return elfscan.NewResolver(opts...).Resolve(paths...)
+	return rf.resolve(paths)
 }
 
 // reportMissing prints every missing library with the chain that needs it

@@ -199,3 +199,19 @@ func TestHelp(t *testing.T) {
 		t.Errorf("--help: exit %d, %q", code, stdout)
 	}
 }
+
+// --resolver=loader asks the real loader: for deps it is the answer, for
+// rootfs a cross-check of the emulation; both agree on this machine's curl.
+func TestHostLoader(t *testing.T) {
+	emulated, _, code := fromscratch(t, "deps", "--list", "/usr/bin/curl")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	host, stderr, code := fromscratch(t, "deps", "--list", "--resolver=loader", "/usr/bin/curl")
+	if code != 0 || host != emulated {
+		t.Errorf("deps --resolver=loader: exit %d %s\n%s\nwant\n%s", code, stderr, host, emulated)
+	}
+	if _, stderr, code := fromscratch(t, "rootfs", "--resolver=loader", "-o", filepath.Join(t.TempDir(), "r"), "/usr/bin/curl"); code != 0 {
+		t.Errorf("rootfs --resolver=loader: exit %d %s", code, stderr)
+	}
+}

@@ -59,15 +59,27 @@ func (f *resolveFlags) options() ([]elfscan.Option, error) {
 		return nil, usageError{fmt.Errorf("--loader %q: want auto, glibc or musl", f.flavor)}
 	}
 	switch f.resolver {
-	case "emulate":
-	case "loader":
-		if !root.IsHost() {
+	case "emulate", "loader":
+		if f.resolver == "loader" && !root.IsHost() {
 			return nil, usageError{fmt.Errorf("--resolver=loader asks the host's loader and cannot look inside --root %s", f.root)}
 		}
 	default:
 		return nil, usageError{fmt.Errorf("--resolver %q: want emulate or loader", f.resolver)}
 	}
 	return opts, nil
+}
+
+// resolve runs the resolver the flags describe on paths inside the root.
+func (f *resolveFlags) resolve(paths []string) (*elfscan.Graph, error) {
+	opts, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	r := elfscan.NewResolver(opts...)
+	if f.resolver == "loader" {
+		return r.ResolveWithHostLoader(paths...)
+	}
+	return r.Resolve(paths...)
 }
 
 // rootPath maps a FILE argument to a path inside the root. With --root, a
