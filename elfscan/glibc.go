@@ -61,6 +61,7 @@ func (cl *closure) glibcStart(root *node) error {
 		return err
 	}
 	cl.layout = cl.r.glibcLayoutOf(cl.prog)
+	cl.out.DefaultDirs = cl.layout.dirs
 	cl.platform = cl.r.platformOf(cl.prog)
 	if cl.cache, err = cl.r.libCacheFor(cl.prog, cl.layout); err != nil {
 		return err

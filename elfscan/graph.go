@@ -91,6 +91,10 @@ type Closure struct {
 	// the loader's breadth-first load order, each once.
 	Objects []*Object `json:"objects"`
 	Missing []Missing `json:"missing,omitempty"`
+	// DefaultDirs are the directories the loader searches last, without
+	// any cache (glibc's system directories, musl's path): a library
+	// found through ld.so.cache elsewhere needs the cache at run time.
+	DefaultDirs []string `json:"default_dirs,omitempty"`
 	// HWCapsVariants lists libraries for which the root holds glibc-hwcaps
 	// variants above the selected level (path → levels), for the report.
 	HWCapsVariants map[string][]string `json:"hwcaps_variants,omitempty"`

@@ -45,6 +45,7 @@ func (cl *closure) muslStart(root *node) error {
 		cl.ldsoName = "/lib/ld-musl-" + arch + ".so.1"
 	}
 	cl.sysPath = cl.r.muslSysPath(ldcache.MuslPathFile(cl.ldsoName, arch))
+	cl.out.DefaultDirs = cl.sysPath
 	if cl.prog.Interp != "" {
 		cl.startInterp(root)
 	}

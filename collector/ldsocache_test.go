@@ -1,0 +1,66 @@
+package collector_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/testenv"
+)
+
+// A library installed in /usr/local/lib and registered with ldconfig (what
+// "make install" does) is found only through /etc/ld.so.cache: the image
+// needs the cache, or the program does not start. A library in a default
+// directory does not: the dynamic hello's rootfs has no cache.
+func TestCacheOnlyWhenNeeded(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "gcc", "ldconfig", "unshare")
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	for _, lib := range []string{"libc.so.6", "ld-linux-x86-64.so.2"} {
+		real, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/" + lib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testenv.CopyFile(t, real, filepath.Join(root, "lib/x86_64-linux-gnu", lib))
+	}
+	mklink(t, root, "lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+	mkfile(t, dir, "greet.c", `#include <stdio.h>
+const char *greeting(void) { return "hello from /usr/local/lib"; }
+`, 0o644)
+	mkfile(t, dir, "main.c", `#include <stdio.h>
+const char *greeting(void);
+int main(void) { puts(greeting()); return 0; }
+`, 0o644)
+	os.MkdirAll(filepath.Join(root, "usr/local/lib"), 0o755)
+	os.MkdirAll(filepath.Join(root, "usr/local/bin"), 0o755)
+	testenv.CC(t, dir, "gcc", "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o", "root/usr/local/lib/libgreet.so.1", "greet.c")
+	testenv.CC(t, dir, "gcc", "-o", "root/usr/local/bin/greet", "main.c", "-Lroot/usr/local/lib", "-l:libgreet.so.1")
+	mkfile(t, root, "etc/ld.so.conf", "/usr/local/lib\n", 0o644)
+	if out, err := exec.Command("ldconfig", "-r", root).CombinedOutput(); err != nil {
+		t.Fatalf("ldconfig -r: %v\n%s", err, out)
+	}
+
+	plan := collect(t, []string{"/usr/local/bin/greet"}, collector.WithRoot(newRoot(t, root)))
+	e := mustEntry(t, plan, "/etc/ld.so.cache")
+	if !hasReason(e, "libgreet.so.1 is in /usr/local/lib") {
+		t.Errorf("/etc/ld.so.cache reasons %q", e.Reasons)
+	}
+	out := writeRootfs(t, plan)
+	stdout, stderr, code := testenv.RunChroot(t, out, nil, "", "/usr/local/bin/greet")
+	if code != 0 || string(stdout) != "hello from /usr/local/lib\n" {
+		t.Errorf("greet in the rootfs: exit %d, %q %q", code, stdout, stderr)
+	}
+
+	// With everything in default directories, no cache is added, with or
+	// without the automatic rules.
+	for _, opts := range [][]collector.Option{nil, {collector.WithNoAuto()}} {
+		plan = collect(t, []string{"/bin/true"}, append(opts, collector.WithResolver(elfscan.WithRoot(elfscan.HostRoot())))...)
+		if plan.Lookup("/etc/ld.so.cache") != nil {
+			t.Errorf("/bin/true's plan has /etc/ld.so.cache: %q", plan.Lookup("/etc/ld.so.cache").Reasons)
+		}
+	}
+}
