@@ -57,7 +57,10 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 			return nil, err
 		}
 	}
-	c.warnDlopen()
+	if len(cfg.traced) == 0 {
+		// A traced run found what the program opened at run time.
+		c.warnDlopen()
+	}
 	return c.finish()
 }
 
@@ -176,6 +179,9 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 				}
 			}
 		}
+		if err := c.addCacheIfNeeded(cl); err != nil {
+			return err
+		}
 		for _, m := range cl.Missing {
 			if m.Reason != "" {
 				c.warn("%s not loadable: %s: %s; %s", m.Name, m.Path, m.Reason, neededByChain(m.By, ""))
@@ -241,45 +247,6 @@ func (c *collection) addUserPath(src, dst, reason string) error {
 		return fmt.Errorf("%s: %w", reason, err)
 	}
 	return c.resolveAdded(elfs, reason)
-}
-
-// addTraced adds the paths a traced run used: files at their paths, with
-// the closures of ELF files among them, and directories (listed, or
-// walked through) as directories only: the files the run used in them
-// are in the list themselves, and a listed /usr/lib/python3.11 must not
-// bring the whole tree.
-func (c *collection) addTraced(paths []string) error {
-	var elfs []string
-	for _, p := range paths {
-		p = elfscan.Clean(p)
-		real, links, err := c.root.Resolve(p)
-		if err != nil {
-			c.warn("traced %s: %v", p, err)
-			continue
-		}
-		st, err := c.root.Lstat(real)
-		if err != nil {
-			c.warn("traced %s: %v", p, err)
-			continue
-		}
-		if !st.IsDir() {
-			if err := c.addPathFound(p, "traced", true, &elfs); err != nil {
-				c.warn("traced %s: %v", p, err)
-			}
-			continue
-		}
-		if c.isExcluded(p) || c.isExcluded(real) {
-			continue
-		}
-		if err := c.addLinks(links, p, "traced"); err != nil {
-			return err
-		}
-		e := &Entry{Path: real, Kind: Dir, Mode: fs.ModeDir | st.Mode().Perm() | st.Mode()&fs.ModeSticky}
-		if err := c.addEntry(e, "traced", true); err != nil {
-			return err
-		}
-	}
-	return c.resolveAdded(elfs, "traced")
 }
 
 // resolveAdded brings the closures of ELF files added by path: each on its
