@@ -22,7 +22,7 @@ type config struct {
 	charsetsOn bool // WithCharsets was given (even with no names)
 	path       []string
 	keepSetuid bool
-	traced     []string
+	traced     []TracedFile
 }
 
 type addSpec struct{ src, dst string }
@@ -140,15 +140,6 @@ func WithPath(dirs ...string) Option {
 func WithKeepSetuid() Option {
 	return func(c *config) error {
 		c.keepSetuid = true
-		return nil
-	}
-}
-
-// WithTraced adds the paths a traced run opened: each is added at its
-// path like WithAdd, ELF files with their closures.
-func WithTraced(paths ...string) Option {
-	return func(c *config) error {
-		c.traced = append(c.traced, paths...)
 		return nil
 	}
 }

@@ -3,6 +3,9 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +13,126 @@ import (
 	"github.com/fromscratch/fromscratch/collector/trace"
 	"github.com/fromscratch/fromscratch/internal/testenv"
 )
+
+// WithTraced puts each traced path in the plan with its reason: files at
+// their paths with the links on the way, directories as directories
+// only, ELF files with their closures.
+func TestTracedFiles(t *testing.T) {
+	dir, build := miniRoot(t), t.TempDir()
+	// A plugin that needs a library the root lacks: the run loaded it from
+	// where the emulation cannot see, or never loaded the plugin.
+	testenv.BuildC(t, build, filepath.Join(build, "libgone.so.1"), "../testdata/collector/greet.c",
+		"-shared", "-fPIC", "-Wl,-soname,libgone.so.1")
+	testenv.BuildC(t, build, filepath.Join(dir, "opt/plug/libplug.so"), "../testdata/collector/greet.c",
+		"-shared", "-fPIC", "-L", build, "-Wl,--no-as-needed", "-l:libgone.so.1")
+	mkfile(t, dir, "usr/share/greet/a", "a\n", 0o644)
+	mkfile(t, dir, "usr/share/greet/b", "b\n", 0o644)
+	mkfile(t, dir, "usr/share/greet/sub/c", "c\n", 0o644)
+
+	files := []collector.TracedFile{
+		{Path: "/lib/x86_64-linux-gnu/libgreet.so.1", Reason: "opened by pid 7 (greeter)"},
+		{Path: "/usr/share/greet", Reason: "listed by pid 7 (greeter)"},
+		{Path: "/usr/share/greet/a", Reason: "opened by pid 8 (helper)"},
+		{Path: "/opt/plug/libplug.so", Reason: "opened by pid 7 (greeter)"},
+		{Path: "/usr/bin/env", Reason: ""},
+		{Path: "/no/such/file", Reason: "opened by pid 7 (greeter)"},
+	}
+	plan := collect(t, []string{"/usr/bin/greeter"}, collector.WithRoot(newRoot(t, dir)), collector.WithTraced(files...))
+	for p, reason := range map[string]string{
+		"/usr/lib/x86_64-linux-gnu/libgreet.so.1.2.3": "opened by pid 7 (greeter)",
+		"/usr/lib/x86_64-linux-gnu/libgreet.so.1":     "opened by pid 7 (greeter)",
+		"/usr/share/greet":                            "listed by pid 7 (greeter)",
+		"/usr/share/greet/a":                          "opened by pid 8 (helper)",
+		"/opt/plug/libplug.so":                        "opened by pid 7 (greeter)",
+		"/usr/bin/env":                                "traced",
+	} {
+		if e := mustEntry(t, plan, p); !hasReason(e, reason) {
+			t.Errorf("%s: reasons %q, want %q", p, e.Reasons, reason)
+		}
+	}
+	if e := mustEntry(t, plan, "/usr/lib/x86_64-linux-gnu/libgreet.so.1.2.3"); !hasReason(e, "needed by /usr/bin/greeter") {
+		t.Errorf("a traced library of the closure lost its loader reason: %q", e.Reasons)
+	}
+	if e := mustEntry(t, plan, "/usr/share/greet"); e.Kind != collector.Dir {
+		t.Errorf("/usr/share/greet is a %s", e.Kind)
+	}
+	for _, p := range []string{"/usr/share/greet/b", "/usr/share/greet/sub"} {
+		if plan.Lookup(p) != nil {
+			t.Errorf("%s planned: a listed directory must not bring its tree", p)
+		}
+	}
+	w := strings.Join(plan.Warnings, "\n")
+	for _, want := range []string{"/no/such/file", "libgone.so.1 not found", "/opt/plug/libplug.so"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings %q: want one with %q", plan.Warnings, want)
+		}
+	}
+	if m := plan.Graph.Missing(); len(m) != 0 {
+		t.Errorf("a traced file's closure made %v missing: the run showed what the loader loads", m)
+	}
+	// Its own closure: libc with it.
+	if e := mustEntry(t, plan, "/usr/lib/x86_64-linux-gnu/libc.so.6"); !hasReason(e, "needed by /opt/plug/libplug.so") {
+		t.Errorf("libc reasons %q: want the plugin's closure", e.Reasons)
+	}
+
+	// The run loaded libgone.so.1: no warning about it.
+	testenv.CopyFile(t, filepath.Join(build, "libgone.so.1"), filepath.Join(dir, "opt/gone/libgone.so.1"))
+	plan = collect(t, []string{"/usr/bin/greeter"}, collector.WithRoot(newRoot(t, dir)), collector.WithTraced(append(files,
+		collector.TracedFile{Path: "/opt/gone/libgone.so.1", Reason: "opened by pid 7 (greeter)"})...))
+	if w := strings.Join(plan.Warnings, "\n"); strings.Contains(w, "libgone") {
+		t.Errorf("warnings %q: libgone.so.1 was loaded by the run", plan.Warnings)
+	}
+	mustEntry(t, plan, "/opt/gone/libgone.so.1")
+
+	// A file only stat'ed is copied, but brings no closure; the shadow
+	// files are left out.
+	mkfile(t, dir, "etc/shadow", "root:$y$secret:19000:0:99999:7:::\n", 0o640)
+	plan = collect(t, []string{"/usr/bin/greeter"}, collector.WithRoot(newRoot(t, dir)), collector.WithTraced(
+		collector.TracedFile{Path: "/opt/plug/libplug.so", Reason: "stat'ed by pid 7 (greeter)", StatOnly: true},
+		collector.TracedFile{Path: "/etc/shadow", Reason: "opened by pid 7 (greeter)"}))
+	if e := mustEntry(t, plan, "/opt/plug/libplug.so"); !hasReason(e, "stat'ed by pid 7 (greeter)") {
+		t.Errorf("libplug.so reasons %q", e.Reasons)
+	}
+	if w := strings.Join(plan.Warnings, "\n"); strings.Contains(w, "libgone") || !strings.Contains(w, "/etc/shadow") {
+		t.Errorf("warnings %q: want none about the closure of a file only stat'ed, one about /etc/shadow", plan.Warnings)
+	}
+	if plan.Lookup("/etc/shadow") != nil {
+		t.Errorf("/etc/shadow planned")
+	}
+
+	if _, err := collector.Collect([]string{"/usr/bin/greeter"}, collector.WithRoot(newRoot(t, dir)),
+		collector.WithTraced(collector.TracedFile{Path: "usr/share/greet/a"})); err == nil || !strings.Contains(err.Error(), "not absolute") {
+		t.Errorf("a relative traced path: error %v", err)
+	}
+}
+
+// A program that imports dlopen gets no warning about it when a traced
+// run showed what it opens.
+func TestTracedNoDlopenWarning(t *testing.T) {
+	plan := collect(t, []string{"/usr/bin/perl"}, collector.WithTraced(collector.TracedFile{Path: "/usr/bin/perl"}))
+	for _, w := range plan.Warnings {
+		if strings.Contains(w, "dlopen") {
+			t.Errorf("warning %q with a trace", w)
+		}
+	}
+}
+
+// tracedFiles turns a Result into TracedFiles, with the first access of
+// each file as its reason.
+func tracedFiles(res *trace.Result) []collector.TracedFile {
+	first := map[string]trace.Access{}
+	for _, a := range res.Accesses {
+		if _, ok := first[a.Path]; !ok {
+			first[a.Path] = a
+		}
+	}
+	var out []collector.TracedFile
+	for _, p := range res.Files() {
+		a := first[p]
+		out = append(out, collector.TracedFile{Path: p, Reason: fmt.Sprintf("%s by pid %d (%s)", a.Op, a.PID, a.Comm)})
+	}
+	return out
+}
 
 // The tracer is a source of paths: a run of the program on the host
 // tells which module files it reads, and WithTraced puts just those into
@@ -35,8 +158,13 @@ func TestTraced(t *testing.T) {
 		if res.ExitCode != 0 {
 			t.Fatalf("traced %q exits %d: %s", c.argv, res.ExitCode, errOut.Bytes())
 		}
-		files := res.Files()
+		files := tracedFiles(res)
 		plan := collect(t, []string{c.prog}, collector.WithTraced(files...))
+		for _, f := range files {
+			if e := plan.Lookup(f.Path); e != nil && !hasReason(e, f.Reason) {
+				t.Errorf("%s: reasons %q, want %q", f.Path, e.Reasons, f.Reason)
+			}
+		}
 		rootfs := writeRootfs(t, plan)
 		n, size := treeSize(t, rootfs)
 		t.Logf("%s: %d traced paths, rootfs %d entries, %.1f MB", c.prog, len(files), n, float64(size)/1e6)

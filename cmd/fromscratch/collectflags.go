@@ -174,7 +174,7 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 		Timeout: f.traceTimeout,
 	})
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w: the program did not finish within --trace-timeout %v; nothing written", err, f.traceTimeout)
+		return nil, fmt.Errorf("%w (--trace-timeout): the program, or a process it left running, did not finish; nothing written", err)
 	}
 	if err != nil {
 		return nil, err
@@ -189,22 +189,19 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 }
 
 // tracedFiles gives each file of the run the reason of the first process
-// that opened, executed or listed it ("opened by pid 12 (python3)"), or
-// else stat'ed it.
+// that used it in the way that tells most: executed, else listed, else
+// opened ("opened by pid 12 (python3)"), else stat'ed (then the file is
+// StatOnly: an ELF file brings no closure).
 func tracedFiles(res *trace.Result) []collector.TracedFile {
+	rank := map[trace.Op]int{trace.OpStat: 1, trace.OpOpen: 2, trace.OpListDir: 3, trace.OpExec: 4}
 	files := res.Files()
 	first := make(map[string]trace.Access, len(files))
 	for _, a := range res.Accesses {
-		old, seen := first[a.Path]
-		switch a.Op {
-		case trace.OpOpen, trace.OpExec, trace.OpListDir:
-			if !seen || old.Op == trace.OpStat {
-				first[a.Path] = a
-			}
-		case trace.OpStat:
-			if !seen && !a.Dir {
-				first[a.Path] = a
-			}
+		if a.Op == trace.OpStat && a.Dir {
+			continue // Files keeps no directory for a stat
+		}
+		if rank[a.Op] > rank[first[a.Path].Op] {
+			first[a.Path] = a
 		}
 	}
 	out := make([]collector.TracedFile, 0, len(files))
