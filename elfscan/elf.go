@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrNotELF is wrapped by the error Open and Scan return for a file that
@@ -55,16 +57,12 @@ var scanCount atomic.Int64
 // Open scans the ELF file p inside root.
 func Open(root *Root, p string) (*File, error) {
 	scanCount.Add(1)
-	f, err := root.Open(p)
+	fd, size, err := root.openFD(p)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &FormatError{Path: p, Err: unwrapPathError(err)}
-	}
-	return Scan(f, st.Size(), p)
+	defer unix.Close(fd)
+	return Scan(fdReader(fd), size, p)
 }
 
 // Scan reads the ELF file of the given size from r; name is used in errors
@@ -115,7 +113,7 @@ type scratch struct {
 var scratchFree = make(chan *scratch, 8)
 
 // maxKeptBuffer is the largest buffer a scratch keeps.
-const maxKeptBuffer = 1 << 20
+const maxKeptBuffer = 4 << 20
 
 func getScratch() *scratch {
 	select {
@@ -129,14 +127,22 @@ func getScratch() *scratch {
 // borrow returns a buffer of n bytes that is the scanner's until release.
 func (s *scanner) borrow(n uint64) []byte {
 	sc := s.scratch
+	// Best fit, so that a small table does not take the buffer a string
+	// table of libc's size needs next.
+	best := -1
 	for i, b := range sc.free {
-		if uint64(cap(b)) >= n {
-			sc.free = slices.Delete(sc.free, i, i+1)
-			sc.used = append(sc.used, b)
-			return b[:n]
+		if uint64(cap(b)) >= n && (best < 0 || cap(b) < cap(sc.free[best])) {
+			best = i
 		}
 	}
-	b := make([]byte, n)
+	if best >= 0 {
+		b := sc.free[best]
+		sc.free = slices.Delete(sc.free, best, best+1)
+		sc.used = append(sc.used, b)
+		return b[:n]
+	}
+	// Round up, so that the next file's slightly larger table fits too.
+	b := make([]byte, n, max(n, 4<<10)*5/4)
 	sc.used = append(sc.used, b)
 	return b
 }
@@ -147,7 +153,7 @@ func (s *scanner) release() {
 	sc := s.scratch
 	s.scratch, s.head = nil, nil
 	for _, b := range sc.used {
-		if cap(b) <= maxKeptBuffer && len(sc.free) < 4 {
+		if cap(b) <= maxKeptBuffer && len(sc.free) < 8 {
 			sc.free = append(sc.free, b)
 		}
 	}

@@ -120,6 +120,7 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	g := &Graph{Root: r.root}
+	r.prefetch(paths)
 	for _, p := range paths {
 		c, err := r.resolveRoot(p)
 		if err != nil {

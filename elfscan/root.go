@@ -3,11 +3,13 @@ package elfscan
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,8 +25,25 @@ var ErrLoop = errors.New("too many levels of symbolic links")
 // absolute paths inside it. Symlinks are followed the way the kernel would
 // follow them after chroot(Dir): an absolute target starts again at the
 // root and ".." never climbs above it, so no lookup can leave the tree.
+//
+// A Root remembers what it has seen of the tree (each path's type and
+// symlink target), so that the many lookups of one run through the same
+// directories cost one system call per path: it assumes that what exists
+// in the tree does not change while it is used, as a build's input does
+// not (files may be added). Opens are still
+// checked by the kernel (openat2 RESOLVE_IN_ROOT) to stay inside the root.
 type Root struct {
 	dir string // absolute, clean host path
+
+	mu    sync.Mutex
+	nodes map[string]pathNode // real path inside the root → what lstat found
+}
+
+// pathNode is what lstat (and readlink, for a symlink) said of one real path.
+type pathNode struct {
+	mode   fs.FileMode
+	target string // for a symlink
+	err    error
 }
 
 // NewRoot returns the Root for the host directory dir.
@@ -51,8 +70,56 @@ func NewRoot(dir string) (*Root, error) {
 	return &Root{dir: abs}, nil
 }
 
-// HostRoot is the Root of the host's own filesystem.
+// HostRoot returns a Root of the host's own filesystem.
 func HostRoot() *Root { return &Root{dir: "/"} }
+
+// lookupNode returns what lstat and readlink say of p, a path inside the root
+// with no symlink before its last component, asking the kernel once.
+func (r *Root) lookupNode(p string) pathNode {
+	r.mu.Lock()
+	n, ok := r.nodes[p]
+	r.mu.Unlock()
+	if ok {
+		return n
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(r.HostPath(p), &st); err != nil {
+		n.err = err
+	} else {
+		n.mode = fileMode(st.Mode)
+		if n.mode&fs.ModeSymlink != 0 {
+			n.target, n.err = os.Readlink(r.HostPath(p))
+			n.err = unwrapPathError(n.err)
+		}
+	}
+	if n.err != nil {
+		// Not remembered: a file may be added to the tree between two
+		// runs over it (ldconfig writing a cache), and a failed lookup
+		// is rare once the resolver has listed the directories.
+		return n
+	}
+	r.mu.Lock()
+	if r.nodes == nil {
+		r.nodes = map[string]pathNode{}
+	}
+	r.nodes[p] = n
+	r.mu.Unlock()
+	return n
+}
+
+// fileMode converts a stat mode to the type bits of an fs.FileMode (the
+// walk needs only the type).
+func fileMode(m uint32) fs.FileMode {
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return fs.ModeDir
+	case unix.S_IFLNK:
+		return fs.ModeSymlink
+	case unix.S_IFREG:
+		return 0
+	}
+	return fs.ModeIrregular
+}
 
 // Dir is the host directory of the root.
 func (r *Root) Dir() string { return r.dir }
@@ -116,12 +183,12 @@ func (r *Root) walk(p string, links *[]Link, followLast bool) (string, error) {
 		}
 		next := path.Join(cur, name)
 		last := i == len(parts)-1
-		st, err := os.Lstat(r.HostPath(next))
-		if err != nil {
-			return "", unwrapPathError(err)
+		n := r.lookupNode(next)
+		if n.err != nil {
+			return "", n.err
 		}
-		if st.Mode()&fs.ModeSymlink == 0 || (last && !followLast) {
-			if !last && !st.IsDir() {
+		if n.mode&fs.ModeSymlink == 0 || (last && !followLast) {
+			if !last && !n.mode.IsDir() {
 				return "", unix.ENOTDIR
 			}
 			cur = next
@@ -130,10 +197,7 @@ func (r *Root) walk(p string, links *[]Link, followLast bool) (string, error) {
 		if len(*links) >= maxLinks {
 			return "", ErrLoop
 		}
-		target, err := os.Readlink(r.HostPath(next))
-		if err != nil {
-			return "", unwrapPathError(err)
-		}
+		target := n.target
 		*links = append(*links, Link{Path: next, Target: target})
 		// Joined without lexical cleaning: "dir/.." must go up from where
 		// dir really leads, as the kernel does.
@@ -196,27 +260,67 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 // open stays inside the root (openat2 RESOLVE_IN_ROOT), so a symlink swapped
 // in after Resolve cannot lead outside it.
 func (r *Root) Open(p string) (*os.File, error) {
-	real, _, err := r.Resolve(p)
+	fd, _, err := r.openFD(p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.openInRoot(real)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: unwrapPathError(err)}
+	// O_NONBLOCK was there so that opening a FIFO cannot hang; the file
+	// is regular, and os.File treats a blocking descriptor as one.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
 	}
-	st, err := f.Stat()
+	return os.NewFile(uintptr(fd), p), nil
+}
+
+// openFD opens the regular file p and returns its descriptor and size. The
+// scanner reads through it with pread: an os.File costs several system
+// calls more per open, and the scanner opens every library of a closure.
+func (r *Root) openFD(p string) (int, int64, error) {
+	real, _, err := r.Resolve(p)
 	if err != nil {
-		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: p, Err: unwrapPathError(err)}
+		return -1, 0, err
 	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		if st.IsDir() {
-			return nil, &fs.PathError{Op: "open", Path: p, Err: unix.EISDIR}
+	fd, err := r.openInRoot(real)
+	if err != nil {
+		return -1, 0, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, 0, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return fd, st.Size, nil
+	case unix.S_IFDIR:
+		err = unix.EISDIR
+	default:
+		err = errors.New("not a regular file")
+	}
+	unix.Close(fd)
+	return -1, 0, &fs.PathError{Op: "open", Path: p, Err: err}
+}
+
+// fdReader reads a file descriptor with pread, for Scan.
+type fdReader int
+
+func (f fdReader) ReadAt(b []byte, off int64) (int, error) {
+	read := 0
+	for read < len(b) {
+		n, err := unix.Pread(int(f), b[read:], off+int64(read))
+		if err == unix.EINTR {
+			continue
 		}
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+		if err != nil {
+			return read, err
+		}
+		if n == 0 {
+			return read, io.EOF
+		}
+		read += n
 	}
-	return f, nil
+	return read, nil
 }
 
 // ReadFile reads the whole regular file p, refusing files over limit bytes.
@@ -241,32 +345,31 @@ func (r *Root) ReadFile(p string, limit int64) ([]byte, error) {
 	return buf, nil
 }
 
-func (r *Root) openInRoot(real string) (*os.File, error) {
+// openInRoot opens real, a resolved path inside the root, without
+// blocking on a FIFO or taking a terminal.
+func (r *Root) openInRoot(real string) (int, error) {
+	const flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
 	if r.IsHost() {
-		return os.Open(real)
+		return unix.Open(real, flags, 0)
 	}
 	dirfd, err := unix.Open(r.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	defer unix.Close(dirfd)
-	how := &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	}
 	rel := strings.TrimPrefix(real, "/")
 	if rel == "" {
 		rel = "." // the root itself: openat2 refuses an empty path
 	}
-	fd, err := unix.Openat2(dirfd, rel, how)
-	if errors.Is(err, unix.ENOSYS) {
+	fd, err := unix.Openat2(dirfd, rel, &unix.OpenHow{
+		Flags:   flags,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err == unix.ENOSYS {
 		// Kernels before 5.6: the path was resolved inside the root above.
-		return os.Open(r.HostPath(real))
+		return unix.Open(r.HostPath(real), flags, 0)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), r.HostPath(real)), nil
+	return fd, err
 }
 
 // unwrapPathError drops the host path from an *fs.PathError so that error

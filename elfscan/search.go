@@ -8,7 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -117,26 +120,83 @@ func (r *Resolver) exists(raw string) (*pathInfo, bool) {
 	return pi, true
 }
 
-// info reads what the file at real path is (the header only; scan reads
-// the rest when the file is accepted).
+// info reads what the file at real path is: its first bytes, which the
+// loaders judge a candidate by, and, in the same open, the whole File when
+// it is ELF (nearly every candidate is accepted, and one open per file
+// is most of the cost of a closure).
 func (r *Resolver) info(real string) *fileInfo {
 	if fi, ok := r.files[real]; ok {
 		return fi
 	}
-	fi := &fileInfo{}
+	fi := readInfo(r.root, real)
 	r.files[real] = fi
-	f, err := r.root.Open(real)
+	return fi
+}
+
+// prefetch reads the files of many roots at once, on every CPU: they are
+// independent, and most of a large batch's time (a whole /usr/bin) is
+// scanning the roots themselves. The breadth-first walk that follows stays
+// sequential, as the loader's is.
+func (r *Resolver) prefetch(paths []string) {
+	var todo []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "/") {
+			continue
+		}
+		pi := r.lookup(Clean(p))
+		if pi.err != nil || seen[pi.real] {
+			continue
+		}
+		if _, ok := r.files[pi.real]; !ok {
+			seen[pi.real] = true
+			todo = append(todo, pi.real)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(todo)/8)
+	if workers < 2 {
+		return
+	}
+	infos := make([]*fileInfo, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				infos[i] = readInfo(r.root, todo[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, real := range todo {
+		r.files[real] = infos[i]
+	}
+}
+
+// readInfo reads the fileInfo of real, a resolved path inside root.
+func readInfo(root *Root, real string) *fileInfo {
+	fi := &fileInfo{}
+	fd, size, err := root.openFD(real)
 	if err != nil {
 		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
 		return fi
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	var b [64]byte
-	n, err := f.ReadAt(b[:], 0)
+	n, err := fdReader(fd).ReadAt(b[:], 0)
 	if n == 0 && err != nil && !errors.Is(err, io.EOF) {
 		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
 	}
 	fi.head = b[:n]
+	if n >= 4 && string(b[:4]) == elf.ELFMAG {
+		scanCount.Add(1)
+		fi.scanned = true
+		fi.file, fi.scanErr = Scan(fdReader(fd), size, real)
+	}
 	return fi
 }
 
@@ -146,9 +206,6 @@ func (r *Resolver) scan(p, real string) (*File, error) {
 	if !fi.scanned {
 		fi.scanned = true
 		fi.file, fi.scanErr = Open(r.root, real)
-		if fi.file != nil {
-			fi.file.Path = real
-		}
 	}
 	return fi.file, fi.scanErr
 }
