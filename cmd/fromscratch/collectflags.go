@@ -53,19 +53,11 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 // "PROG [FILE...] -- ARGS..." and PROG runs first; progOut receives the
 // traced program's standard output.
 func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Plan, error) {
-	args := fs.Args()
-	var progArgs []string
-	if dash := fs.ArgsLenAtDash(); dash >= 0 {
-		if !f.trace {
-			return nil, usageError{fmt.Errorf("arguments after -- are for --trace")}
-		}
-		args, progArgs = args[:dash], args[dash:]
-	}
-	ropts, err := f.options()
+	paths, progArgs, err := f.fileArgs(fs)
 	if err != nil {
 		return nil, err
 	}
-	paths, err := f.rootPaths(args)
+	ropts, err := f.options()
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +150,20 @@ func (f *collectFlags) crossCheck(paths []string, g *elfscan.Graph) error {
 		return fmt.Errorf("the host's loader disagrees with the emulation (+ only the loader's, - only ours): %s", strings.Join(diff, " "))
 	}
 	return nil
+}
+
+// fileArgs splits the arguments into the FILEs, as paths inside the root,
+// and, with --trace, the traced program's arguments after "--".
+func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, err error) {
+	args := fs.Args()
+	if dash := fs.ArgsLenAtDash(); dash >= 0 {
+		if !f.trace {
+			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace")}
+		}
+		args, progArgs = args[:dash], args[dash:]
+	}
+	paths, err = f.rootPaths(args)
+	return paths, progArgs, err
 }
 
 // runTrace runs prog under the tracer, with this command's standard input

@@ -4,62 +4,153 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/elfscan"
 )
 
 var depsCommand = &command{
 	name:  "deps",
-	args:  "[flags] FILE...",
+	args:  "[flags] FILE...   or   --trace [flags] PROG [FILE...] -- ARGS...",
 	short: "print what the dynamic loader would load for FILE, and why",
 	long: `Reads FILE's ELF headers and resolves its libraries as the dynamic loader
 would (glibc or musl rules, ld.so.cache, RPATH/RUNPATH, $ORIGIN, hwcaps),
-without executing anything. Prints a tree of who needs whom by default.
+without executing anything. Prints a tree of who needs whom, then what the
+program needs at run time that the loader does not show (NSS and gconv
+modules, libgcc_s, certificates, passwd…), each with its reason: what
+'rootfs' and 'image' would add.
 
 A library that cannot be found is listed on stderr with the chain that needs
 it, after everything that was found, and the exit status is 1.`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
-		var rf resolveFlags
-		var list, asJSON bool
+		var cf collectFlags
+		var list, asJSON, plan bool
 		fs.BoolVar(&list, "list", false, "print one absolute path per line: each FILE, its interpreter, then every library in load order, each once")
-		fs.BoolVar(&asJSON, "json", false, "print the whole graph as JSON")
-		rf.register(fs)
-		return func(args []string) error {
-			if list && asJSON {
-				return usageError{fmt.Errorf("--list and --json exclude each other")}
+		fs.BoolVar(&asJSON, "json", false, "print the whole graph, and the run-time extras, as JSON")
+		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
+		cf.register(fs)
+		return func([]string) error {
+			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
+				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}
-			g, err := resolve(&rf, args)
+			paths, _, err := cf.fileArgs(fs)
+			if err != nil {
+				return err
+			}
+			// --list is the loader's answer alone; the other forms also
+			// show what the collector adds, so they build the plan.
+			var p *collector.Plan
+			if !list || cf.trace {
+				if p, err = cf.plan(fs, errw); err != nil {
+					return err
+				}
+			}
+			g, err := cf.resolve(paths)
 			if err != nil {
 				return err
 			}
 			switch {
+			case plan:
+				writePlan(out, p)
 			case asJSON:
-				err = writeJSON(out, g)
+				err = writeJSON(out, g, extras(p, g))
 			case list:
 				for _, o := range g.Objects() {
 					fmt.Fprintln(out, o.Path)
 				}
 			default:
 				writeTree(out, g)
+				writeExtras(out, extras(p, g))
 			}
 			if err != nil {
 				return err
+			}
+			if p != nil {
+				for _, w := range p.Warnings {
+					fmt.Fprintf(errw, "fromscratch: warning: %s\n", w)
+				}
 			}
 			return reportMissing(g)
 		}
 	},
 }
 
-// resolve runs the resolver the flags describe on the FILE arguments.
-func resolve(rf *resolveFlags, args []string) (*elfscan.Graph, error) {
-	paths, err := rf.rootPaths(args)
-	if err != nil {
-		return nil, err
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	return rf.resolve(paths)
+	return 0
+}
+
+// extras are the plan's files and links that the loader's closure g does
+// not account for: what rootfs adds beyond the loader.
+func extras(p *collector.Plan, g *elfscan.Graph) []collector.Entry {
+	if p == nil {
+		return nil
+	}
+	loader := map[string]bool{}
+	for _, o := range g.Objects() {
+		loader[o.Path], loader[o.RealPath] = true, true
+		for _, l := range o.Links {
+			loader[l.Path] = true
+		}
+	}
+	var out []collector.Entry
+	for _, e := range p.Entries {
+		if e.Kind == collector.Dir && e.Mode&fs.ModeSticky == 0 || loader[e.Path] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func writeExtras(w io.Writer, extras []collector.Entry) {
+	if len(extras) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "needed at run time, not shown by the loader:")
+	for _, e := range extras {
+		fmt.Fprintf(w, "    %s%s (%s)\n", e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
+	}
+}
+
+// writePlan prints every entry: kind, mode, path, link target, reasons.
+func writePlan(w io.Writer, p *collector.Plan) {
+	for _, e := range p.Entries {
+		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.Mode.Perm()|sticky(e.Mode), e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
+	}
+	for _, x := range p.Excluded {
+		fmt.Fprintf(w, "excluded %s\n", x)
+	}
+}
+
+func sticky(m fs.FileMode) fs.FileMode {
+	var bits fs.FileMode
+	if m&fs.ModeSetuid != 0 {
+		bits |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		bits |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		bits |= 0o1000
+	}
+	return bits
+}
+
+func targetSuffix(e *collector.Entry) string {
+	switch e.Kind {
+	case collector.Symlink:
+		return " -> " + e.Target
+	case collector.Hardlink:
+		return " => " + e.Target
+	}
+	return ""
 }
 
 // reportMissing prints every missing library with the chain that needs it
@@ -166,7 +257,7 @@ type jsonClosure struct {
 // writeJSON prints the graph: per closure, every object in load order with
 // the name that loaded it, its requester, the search step and the links on
 // the way, then the missing names with their chains.
-func writeJSON(w io.Writer, g *elfscan.Graph) error {
+func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
 	closures := []jsonClosure{}
 	for _, c := range g.Closures {
 		jc := jsonClosure{Root: c.Root.Path, Objects: []jsonObject{}, Missing: []jsonMissing{}}
@@ -201,5 +292,15 @@ func writeJSON(w io.Writer, g *elfscan.Graph) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"closures": closures})
+	type jsonExtra struct {
+		Path    string   `json:"path"`
+		Kind    string   `json:"kind"`
+		Target  string   `json:"target,omitempty"`
+		Reasons []string `json:"reasons"`
+	}
+	ex := []jsonExtra{}
+	for _, e := range extras {
+		ex = append(ex, jsonExtra{Path: e.Path, Kind: e.Kind.String(), Target: e.Target, Reasons: e.Reasons})
+	}
+	return enc.Encode(map[string]any{"closures": closures, "extras": ex})
 }

@@ -70,7 +70,7 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"not ELF", []string{"deps", notELF}, []string{notELF, "not an ELF file"}},
+		{"not ELF", []string{"deps", notELF}, []string{notELF, "neither an ELF file nor a script"}},
 		{"truncated", []string{"deps", truncated}, []string{truncated, "truncated"}},
 		{"no such file", []string{"deps", "/no/such/prog"}, []string{"/no/such/prog", "no such file"}},
 		{"rootfs not ELF", []string{"rootfs", "-o", filepath.Join(out, "r"), notELF}, []string{notELF}},
@@ -213,5 +213,32 @@ func TestHostLoader(t *testing.T) {
 	}
 	if _, stderr, code := fromscratch(t, "rootfs", "--resolver=loader", "-o", filepath.Join(t.TempDir(), "r"), "/usr/bin/curl"); code != 0 {
 		t.Errorf("rootfs --resolver=loader: exit %d %s", code, stderr)
+	}
+}
+
+// deps shows what rootfs adds beyond the loader, with reasons: id looks
+// users up, so passwd and the NSS configuration are needed at run time.
+func TestDepsExtras(t *testing.T) {
+	tree, stderr, code := fromscratch(t, "deps", "/usr/bin/id")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"needed at run time", "/etc/passwd (users", "getpwnam imported by /usr/bin/id", "/etc/nsswitch.conf"} {
+		if !strings.Contains(tree, want) {
+			t.Errorf("deps /usr/bin/id does not say %q:\n%s", want, tree)
+		}
+	}
+	plan, _, code := fromscratch(t, "deps", "--plan", "/usr/bin/id")
+	if code != 0 || !strings.Contains(plan, "file     0755 /usr/bin/id  (program)") || !strings.Contains(plan, "/etc/passwd") {
+		t.Errorf("deps --plan: exit %d\n%s", code, plan)
+	}
+	noauto, _, _ := fromscratch(t, "deps", "--no-auto", "/usr/bin/id")
+	if strings.Contains(noauto, "/etc/passwd") {
+		t.Errorf("deps --no-auto still shows extras:\n%s", noauto)
+	}
+	js, _, _ := fromscratch(t, "deps", "--json", "/usr/bin/id")
+	var doc struct{ Extras []struct{ Path string } }
+	if err := json.Unmarshal([]byte(js), &doc); err != nil || len(doc.Extras) == 0 {
+		t.Errorf("deps --json extras: %v %+v", err, doc)
 	}
 }
