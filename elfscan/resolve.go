@@ -131,6 +131,17 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	return g, nil
 }
 
+// flavorOf is the loader whose rules apply to the root f.
+func (r *Resolver) flavorOf(f *File) Flavor {
+	if r.flavor != FlavorAuto {
+		return r.flavor
+	}
+	if isMuslInterp(f.Interp) || f.Interp == "" && looksMusl(f) {
+		return FlavorMusl
+	}
+	return FlavorGlibc
+}
+
 // A node is one loaded object with the loader's bookkeeping for it.
 type node struct {
 	obj    *Object
@@ -186,13 +197,7 @@ func (r *Resolver) resolveRoot(p string) (*Closure, error) {
 	if f.Kind == KindOther {
 		return nil, fmt.Errorf("%s: %s ELF file, not a program or a shared library", p, strings.ToLower(strings.TrimPrefix(f.Type.String(), "ET_")))
 	}
-	flavor := r.flavor
-	if flavor == FlavorAuto {
-		flavor = FlavorGlibc
-		if isMuslInterp(f.Interp) || f.Interp == "" && looksMusl(f) {
-			flavor = FlavorMusl
-		}
-	}
+	flavor := r.flavorOf(f)
 	cl := &closure{r: r, prog: f, out: &Closure{Flavor: flavor}}
 	root := cl.add(&Object{Name: p, Step: StepRoot, File: f}, p, pi)
 	cl.out.Root = root.obj

@@ -135,44 +135,74 @@ func (r *Resolver) info(real string) *fileInfo {
 
 // prefetch reads the files of many roots at once, on every CPU: they are
 // independent, and most of a large batch's time (a whole /usr/bin) is
-// scanning the roots themselves. The breadth-first walk that follows stays
-// sequential, as the loader's is.
+// scanning files. After the roots it reads, wave by wave, the libraries
+// they name as ld.so.cache gives them, where nearly all of them come from.
+// Nothing is decided here: the breadth-first walk that follows stays
+// sequential, as the loader's is, and finds these files already read.
 func (r *Resolver) prefetch(paths []string) {
-	var todo []string
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if !strings.HasPrefix(p, "/") {
-			continue
-		}
-		pi := r.lookup(Clean(p))
-		if pi.err != nil || seen[pi.real] {
-			continue
-		}
-		if _, ok := r.files[pi.real]; !ok {
-			seen[pi.real] = true
-			todo = append(todo, pi.real)
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(todo)/8)
-	if workers < 2 {
+	if runtime.GOMAXPROCS(0) < 2 || len(paths) < 16 {
 		return
 	}
-	infos := make([]*fileInfo, len(todo))
+	var wave []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		pi := r.lookup(Clean(p))
+		if pi.err != nil || seen[pi.real] {
+			return
+		}
+		seen[pi.real] = true
+		if _, ok := r.files[pi.real]; !ok {
+			wave = append(wave, pi.real)
+		}
+	}
+	for _, p := range paths {
+		if strings.HasPrefix(p, "/") {
+			add(p)
+		}
+	}
+	for depth := 0; depth < 8 && len(wave) > 0; depth++ {
+		done := wave
+		wave = nil
+		r.readAll(done)
+		for _, real := range done {
+			f := r.files[real].file
+			if f == nil || r.flavorOf(f) != FlavorGlibc {
+				continue
+			}
+			cache, err := r.libCacheFor(f, r.glibcLayoutOf(f))
+			if err != nil || cache == nil {
+				continue
+			}
+			for _, name := range f.Needed {
+				if strings.Contains(name, "/") {
+					continue
+				}
+				if p, _, ok := cache.lookup(name, nil); ok {
+					add(p)
+				}
+			}
+		}
+	}
+}
+
+// readAll reads the fileInfo of every path of reals in parallel.
+func (r *Resolver) readAll(reals []string) {
+	infos := make([]*fileInfo, len(reals))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), len(reals)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(todo) {
+				if i >= len(reals) {
 					return
 				}
-				infos[i] = readInfo(r.root, todo[i])
+				infos[i] = readInfo(r.root, reals[i])
 			}
 		})
 	}
 	wg.Wait()
-	for i, real := range todo {
+	for i, real := range reals {
 		r.files[real] = infos[i]
 	}
 }
