@@ -202,7 +202,21 @@ func tracedFiles(res *trace.Result) []collector.TracedFile {
 	rank := map[trace.Op]int{trace.OpStat: 1, trace.OpOpen: 2, trace.OpListDir: 3, trace.OpExec: 4}
 	files := res.Files()
 	first := make(map[string]trace.Access, len(files))
-	for _, a := range res.Accesses {
+	// The run starts with the helper's exec of the program (and of its
+	// "#!" interpreters), for which the tracer names no process, but
+	// sometimes gives the helper's name, "exe".
+	start := 0
+	for start < len(res.Accesses) {
+		a, a0 := res.Accesses[start], res.Accesses[0]
+		if a.Op != trace.OpExec || a.PID != a0.PID || a.Comm != a0.Comm {
+			break
+		}
+		start++
+	}
+	for i, a := range res.Accesses {
+		if i < start {
+			a.Comm = ""
+		}
 		if a.Op == trace.OpStat && a.Dir {
 			continue // Files keeps no directory for a stat
 		}
