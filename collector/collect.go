@@ -57,6 +57,9 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 			return nil, err
 		}
 	}
+	if err := c.addBasics(cfg); err != nil {
+		return nil, err
+	}
 	if len(cfg.traced) == 0 {
 		// A traced run found what the program opened at run time.
 		c.warnDlopen()

@@ -22,6 +22,7 @@ type config struct {
 	charsetsOn bool // WithCharsets was given (even with no names)
 	path       []string
 	keepSetuid bool
+	tmp, users bool
 	traced     []TracedFile
 }
 
