@@ -78,3 +78,29 @@ func (r *Result) Lookups() []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// explainRank orders the operations by how much they tell of why a file is
+// needed: run, then listed, then read, then only looked at.
+var explainRank = map[Op]int{OpStat: 1, OpOpen: 2, OpListDir: 3, OpExec: 4}
+
+// Explain returns, for each path of Files, the access that best says why
+// the program needs it: the first exec of it, else the first listing, else
+// the first open, else the first stat. The program's own exec, made by the
+// tracer's helper, has an empty Comm.
+func (r *Result) Explain() map[string]Access {
+	files := r.Files()
+	want := make(map[string]bool, len(files))
+	for _, f := range files {
+		want[f] = true
+	}
+	best := make(map[string]Access, len(files))
+	for _, a := range r.Accesses {
+		if !want[a.Path] || a.Op == OpStat && a.Dir {
+			continue
+		}
+		if explainRank[a.Op] > explainRank[best[a.Path].Op] {
+			best[a.Path] = a
+		}
+	}
+	return best
+}

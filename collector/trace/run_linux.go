@@ -491,10 +491,13 @@ func (t *tracer) execStop(tk *task) {
 	e := src.exec
 	tk.exec, tk.pending, src.exec = nil, false, nil
 	tk.pid, tk.comm = 0, "" // re-read: the name changed
-	t.started = true
 	if e == nil {
+		// An exec the filter did not see: the helper's own start from
+		// /proc/self/exe, when the tracer attached before the kernel
+		// reported it. The program has not started yet.
 		return
 	}
+	t.started = true
 	a := Access{Path: e.path, Op: OpExec, PID: e.pid, Comm: e.comm}
 	t.res.Accesses = append(t.res.Accesses, a)
 	// The kernel runs a script's interpreter, and its interpreter's
