@@ -29,6 +29,7 @@ type collectFlags struct {
 	charsets     []string
 	path         string
 	keepSetuid   bool
+	tmp, users   bool
 	allowMissing bool
 	trace        bool
 	traceTimeout time.Duration
@@ -43,6 +44,8 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.tzdata, "tzdata", false, "add the root's time zone database (/usr/share/zoneinfo)")
 	fs.StringSliceVar(&f.charsets, "charsets", nil, "iconv character sets whose gconv modules to add when a program uses iconv (`LIST`, comma-separated; \"all\"; default: common ones)")
 	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath, ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
+	fs.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777) even when no program shows it makes temporary files (static programs, Go, Python)")
+	fs.BoolVar(&f.users, "users", false, "add /etc/passwd and /etc/group (root, nobody, nonroot 65532) even when no program shows it looks users up")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
@@ -84,6 +87,12 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	opts = append(opts, collector.WithPath(strings.Split(f.path, ":")...))
 	if f.keepSetuid {
 		opts = append(opts, collector.WithKeepSetuid())
+	}
+	if f.tmp {
+		opts = append(opts, collector.WithTmp())
+	}
+	if f.users {
+		opts = append(opts, collector.WithUsers())
 	}
 	if f.trace {
 		if f.root != "/" && f.root != "" {
@@ -194,39 +203,15 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 	return tracedFiles(res), nil
 }
 
-// tracedFiles gives each file of the run the reason of the first process
-// that used it in the way that tells most: executed, else listed, else
-// opened ("opened by pid 12 (python3)"), else stat'ed (then the file is
-// StatOnly: an ELF file brings no closure).
+// tracedFiles gives each file of the run the reason the tracer finds best
+// ("opened by pid 12 (python3)"); a file only stat'ed is StatOnly: an ELF
+// file among those brings no closure.
 func tracedFiles(res *trace.Result) []collector.TracedFile {
-	rank := map[trace.Op]int{trace.OpStat: 1, trace.OpOpen: 2, trace.OpListDir: 3, trace.OpExec: 4}
+	explain := res.Explain()
 	files := res.Files()
-	first := make(map[string]trace.Access, len(files))
-	// The run starts with the helper's exec of the program (and of its
-	// "#!" interpreters), for which the tracer names no process, but
-	// sometimes gives the helper's name, "exe".
-	start := 0
-	for start < len(res.Accesses) {
-		a, a0 := res.Accesses[start], res.Accesses[0]
-		if a.Op != trace.OpExec || a.PID != a0.PID || a.Comm != a0.Comm {
-			break
-		}
-		start++
-	}
-	for i, a := range res.Accesses {
-		if i < start {
-			a.Comm = ""
-		}
-		if a.Op == trace.OpStat && a.Dir {
-			continue // Files keeps no directory for a stat
-		}
-		if rank[a.Op] > rank[first[a.Path].Op] {
-			first[a.Path] = a
-		}
-	}
 	out := make([]collector.TracedFile, 0, len(files))
 	for _, p := range files {
-		a := first[p]
+		a := explain[p]
 		out = append(out, collector.TracedFile{Path: p, Reason: tracedReason(a), StatOnly: a.Op == trace.OpStat})
 	}
 	return out
