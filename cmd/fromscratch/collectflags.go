@@ -231,13 +231,18 @@ func tracedReason(a trace.Access) string {
 	return fmt.Sprintf("%s by pid %d (%s)", verb, a.PID, a.Comm)
 }
 
-// checkPlan prints the plan's warnings and refuses a plan with missing
-// libraries unless --allow-missing: writing an image that cannot start is
-// the silent wrong answer we never give.
-func (f *collectFlags) checkPlan(plan *collector.Plan) error {
+// printWarnings prints the plan's warnings: after the work is done, so
+// that a failure is one line.
+func printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(errw, "fromscratch: warning: %s\n", w)
 	}
+}
+
+// checkPlan refuses a plan with missing libraries unless --allow-missing:
+// writing an image that cannot start is the silent wrong answer we never
+// give.
+func (f *collectFlags) checkPlan(plan *collector.Plan) error {
 	if plan.Graph == nil || f.allowMissing {
 		return nil
 	}

@@ -70,9 +70,7 @@ it, after everything that was found, and the exit status is 1.`,
 				return err
 			}
 			if p != nil {
-				for _, w := range p.Warnings {
-					fmt.Fprintf(errw, "fromscratch: warning: %s\n", w)
-				}
+				printWarnings(p)
 			}
 			return reportMissing(g)
 		}

@@ -129,6 +129,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		outs = append(outs, image.DigestFile(f.digestFile))
 	}
 
+	if err := image.Check(outs...); err != nil {
+		return err
+	}
 	progOut := out
 	if f.quiet {
 		progOut = errw
@@ -186,6 +189,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(plan)
 	if !f.quiet {
 		fmt.Fprintln(out, digest)
 	}

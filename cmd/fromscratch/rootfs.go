@@ -50,6 +50,7 @@ A library the loader would not find is an error (exit 1) unless
 			if err := collector.WriteDir(plan, output, opts...); err != nil {
 				return err
 			}
+			printWarnings(plan)
 			files, size := planSize(plan)
 			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", output, len(plan.Entries), files, humanSize(size))
 			return nil

@@ -20,7 +20,9 @@ var (
 
 func platformImage(t *testing.T, p collector.Platform) v1.Image {
 	t.Helper()
-	img, err := Build(newPlan(dir("/etc")), WithPlatform(p))
+	plan := newPlan(dir("/etc"))
+	plan.Platform = p
+	img, err := Build(plan)
 	if err != nil {
 		t.Fatal(err)
 	}

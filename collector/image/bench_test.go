@@ -61,7 +61,7 @@ func BenchmarkLayer(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			o := makeLayerOptions(c.opts)
-			mt, _ := o.mediaType(true)
+			mt, _ := o.mediaType()
 			var l *layer
 			cpu0, start := cpuTime(), time.Now()
 			for b.Loop() {

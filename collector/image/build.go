@@ -35,6 +35,12 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	}
 	platform := plan.Platform
 	if o.platform != nil {
+		// A variant may be chosen (amd64/v3 for a CPU level); another OS
+		// or architecture would make an image that cannot run its own
+		// programs.
+		if p := o.platform; plan.Platform.OS != "" && (p.OS != plan.Platform.OS || p.Architecture != plan.Platform.Architecture) {
+			return nil, fmt.Errorf("image: platform %s does not match the programs, which are %s", p, plan.Platform)
+		}
 		platform = *o.platform
 	}
 	if platform.OS == "" || platform.Architecture == "" {
@@ -42,20 +48,18 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	}
 
 	base := o.base
-	oci := true
 	if base == nil {
-		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+		base = emptyOCI
 	} else {
 		if err := checkPlatform(base, platform, "base"); err != nil {
 			return nil, err
 		}
-		mt, err := base.MediaType()
-		if err != nil {
+		var err error
+		if base, err = asOCI(base); err != nil {
 			return nil, fmt.Errorf("base: %w", err)
 		}
-		oci = mt != types.DockerManifestSchema2
 	}
-	mt, err := o.layer.mediaType(oci)
+	mt, err := o.layer.mediaType()
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +91,51 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 		img = mutate.Annotations(img, o.annotations).(v1.Image)
 	}
 	return img, nil
+}
+
+// emptyOCI is the empty image with OCI media types.
+var emptyOCI = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+
+// asOCI returns base with OCI media types: a Docker image (a docker
+// tarball, many registries) is re-described, not rewritten — the same
+// layer and config bytes under OCI descriptors — so that every output is
+// an OCI image that skopeo and umoci find by tag in a layout, and zstd
+// layers may go on top.
+func asOCI(base v1.Image) (v1.Image, error) {
+	mt, err := base.MediaType()
+	if err != nil || mt == types.OCIManifestSchema1 {
+		return base, err
+	}
+	layers, err := base.Layers()
+	if err != nil {
+		return nil, err
+	}
+	cf, err := base.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	adds := make([]mutate.Addendum, len(layers))
+	for i, l := range layers {
+		lmt, err := l.MediaType()
+		if err != nil {
+			return nil, err
+		}
+		switch lmt {
+		case types.DockerLayer:
+			lmt = types.OCILayer
+		case types.DockerUncompressedLayer:
+			lmt = types.OCIUncompressedLayer
+		case types.DockerForeignLayer:
+			lmt = types.OCIRestrictedLayer
+		}
+		adds[i] = mutate.Addendum{Layer: l, MediaType: lmt}
+	}
+	img, err := mutate.Append(emptyOCI, adds...)
+	if err != nil {
+		return nil, err
+	}
+	// The base's own config (history, env, labels), with the same diff IDs.
+	return mutate.ConfigFile(img, cf)
 }
 
 // config sets the run-time config over the base's.

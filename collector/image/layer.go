@@ -32,7 +32,7 @@ const (
 // Its media type is the OCI one for its compression.
 func Layer(plan *collector.Plan, opts ...LayerOption) (v1.Layer, error) {
 	o := makeLayerOptions(opts)
-	mt, err := o.mediaType(true)
+	mt, err := o.mediaType()
 	if err != nil {
 		return nil, err
 	}
@@ -108,16 +108,12 @@ func makeLayerOptions(opts []LayerOption) layerOptions {
 }
 
 // mediaType is the layer media type for the compression, OCI or Docker.
-func (o *layerOptions) mediaType(oci bool) (types.MediaType, error) {
-	switch {
-	case o.compression == compression.GZip && oci:
+func (o *layerOptions) mediaType() (types.MediaType, error) {
+	switch o.compression {
+	case compression.GZip:
 		return types.OCILayer, nil
-	case o.compression == compression.GZip:
-		return types.DockerLayer, nil
-	case o.compression == compression.ZStd && oci:
+	case compression.ZStd:
 		return types.OCILayerZStd, nil
-	case o.compression == compression.ZStd:
-		return "", fmt.Errorf("layer: zstd needs an OCI base image, not a Docker one")
 	}
 	return "", fmt.Errorf("layer: compression %q is not supported (gzip or zstd)", o.compression)
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -44,7 +45,17 @@ type layoutOutput struct {
 }
 
 func (o *layoutOutput) String() string { return "OCI layout " + o.dir }
-func (o *layoutOutput) check() error   { return nil }
+
+// refName is the grammar of org.opencontainers.image.ref.name in the
+// OCI image layout specification: what skopeo and umoci accept as a tag.
+var refName = regexp.MustCompile(`^[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*(/[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*)*$`)
+
+func (o *layoutOutput) check() error {
+	if o.tag != "" && !refName.MatchString(o.tag) {
+		return fmt.Errorf("%s: bad tag %q: not an OCI reference name (letters, digits and . _ - : @ + /)", o, o.tag)
+	}
+	return nil
+}
 
 func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 	if _, err := o.exists(); err != nil {

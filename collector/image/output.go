@@ -45,10 +45,8 @@ func Write(ctx context.Context, img v1.Image, outs ...Output) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("image: %w", err)
 	}
-	for _, out := range outs {
-		if err := out.check(); err != nil {
-			return v1.Hash{}, err
-		}
+	if err := Check(outs...); err != nil {
+		return v1.Hash{}, err
 	}
 	outs = slices.Clone(outs)
 	slices.SortStableFunc(outs, func(a, b Output) int { return isRegistry(a) - isRegistry(b) })
@@ -73,6 +71,18 @@ func Write(ctx context.Context, img v1.Image, outs ...Output) (v1.Hash, error) {
 		}
 	}
 	return digest, nil
+}
+
+// Check returns the error Write would give, before writing anything, for
+// an output it refuses outright (a bad tag or reference): a caller checks
+// its outputs before the work of collecting and building the image.
+func Check(outs ...Output) error {
+	for _, out := range outs {
+		if err := out.check(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func isRegistry(o Output) int {
