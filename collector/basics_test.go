@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fromscratch/fromscratch/collector"
@@ -48,5 +49,19 @@ func TestTmpAndUsers(t *testing.T) {
 	out := writeRootfs(t, collect(t, []string{hello}, root, collector.WithTmp()))
 	if st, err := os.Stat(filepath.Join(out, "tmp")); err != nil || st.Mode() != fs.ModeDir|fs.ModeSticky|0o777 {
 		t.Errorf("rootfs /tmp: %v %v", st.Mode(), err)
+	}
+}
+
+// The dlopen warning names the user's objects, not the NSS module a rule
+// added (libnss_systemd imports dlopen).
+func TestDlopenWarningSkipsRuleModules(t *testing.T) {
+	plan := collect(t, []string{"/usr/bin/id"})
+	if plan.Lookup("/usr/lib/x86_64-linux-gnu/libnss_systemd.so.2") == nil {
+		t.Skip("no libnss_systemd on this machine")
+	}
+	for _, w := range plan.Warnings {
+		if strings.Contains(w, "dlopen") && strings.Contains(w, "libnss_systemd") {
+			t.Errorf("warning about a module the rules added: %s", w)
+		}
 	}
 }

@@ -91,6 +91,10 @@ type collection struct {
 	// comes in, and their reasons, which name the evidence found so far,
 	// are kept from the first round only.
 	inRules bool
+	// byRules are the objects first brought in by a rule (NSS and gconv
+	// modules, libgcc_s and their closures): what they dlopen is the
+	// rule's business, not a warning for the user.
+	byRules map[string]bool
 }
 
 func newCollection(cfg *config, res *elfscan.Resolver) *collection {
@@ -156,6 +160,12 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 			} else if !ok {
 				c.objects[o.Path] = o
 				c.order = append(c.order, o)
+				if c.inRules {
+					if c.byRules == nil {
+						c.byRules = map[string]bool{}
+					}
+					c.byRules[o.Path] = true
+				}
 			}
 			var why []string
 			switch {

@@ -240,7 +240,7 @@ func (c *collection) addTZData() error {
 // run time is only in the plan if a rule, --dlopen, --add or a trace put
 // it there.
 func (c *collection) warnDlopen() {
-	objs := c.importers("dlopen", "dlmopen")
+	objs := slices.DeleteFunc(c.importers("dlopen", "dlmopen"), func(o *elfscan.Object) bool { return c.byRules[o.Path] })
 	if len(objs) == 0 {
 		return
 	}
