@@ -42,6 +42,14 @@ func usrBinPrograms(tb testing.TB) []string {
 // rejects), MB-live (the heap the graph and the Resolver's cache keep) and
 // MB-maxrss (the process's peak resident set).
 func BenchmarkClosureUsrBin(b *testing.B) {
+	b.Run("list", func(b *testing.B) { benchClosure(b, WithImports(false)) })
+	b.Run("imports", func(b *testing.B) { benchClosure(b) })
+}
+
+// benchClosure resolves every program of /usr/bin with a new Resolver per
+// iteration: "list" as deps --list does, "imports" with every file's
+// imported symbols, as rootfs and image do.
+func benchClosure(b *testing.B, opts ...Option) {
 	paths := usrBinPrograms(b)
 	var opens, objects, live uint64
 	var elapsed time.Duration
@@ -50,7 +58,7 @@ func BenchmarkClosureUsrBin(b *testing.B) {
 	for b.Loop() {
 		before := scanCount.Load()
 		start := time.Now()
-		r := NewResolver()
+		r := NewResolver(opts...)
 		g, err := r.Resolve(paths...)
 		elapsed += time.Since(start)
 		if err != nil {

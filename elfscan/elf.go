@@ -73,6 +73,12 @@ func Open(root *Root, p string) (*File, error) {
 // bounded by the file's size and by the limits above; any error is a
 // *FormatError naming the file.
 func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
+	return scan(r, size, name, true)
+}
+
+// scan is Scan; withImports false leaves the dynamic symbol table unread
+// (File.Imports nil), which the loader's closure does not need.
+func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File, err error) {
 	defer func() {
 		// A panic is a bug, but one hostile file must not take the whole
 		// program down with it.
@@ -83,7 +89,7 @@ func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
 	if size < 0 {
 		size = 0
 	}
-	s := &scanner{name: name, r: r, size: uint64(size)}
+	s := &scanner{name: name, r: r, size: uint64(size), noImports: !withImports}
 	// One read of the file's start serves the headers and, in small
 	// files, the dynamic symbol and string tables too.
 	s.scratch = getScratch()
@@ -201,9 +207,10 @@ type prog struct {
 }
 
 type scanner struct {
-	name string
-	r    io.ReaderAt
-	size uint64
+	name      string
+	noImports bool
+	r         io.ReaderAt
+	size      uint64
 	// head is the start of the file. It and the other buffers of scratch
 	// go back to scratchFree when the scan ends: nothing read may outlive
 	// the scan without a copy.
@@ -461,16 +468,9 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		len(s.dyn[elf.DT_SYMTAB]) == 0 {
 		return nil
 	}
-	strtab, err := s.readVaddr(s.one(elf.DT_STRTAB), s.one(elf.DT_STRSZ), maxStrtab, "DT_STRTAB")
+	str, strtab, err := s.strings()
 	if err != nil {
 		return err
-	}
-	s.stringBudget = 2*len(strtab) + stringSlack
-	str := func(tag elf.DynTag, off uint64) (string, error) {
-		if off >= uint64(len(strtab)) {
-			return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, len(strtab))
-		}
-		return s.cstring(strtab[off:])
 	}
 	for _, off := range s.dyn[elf.DT_NEEDED] {
 		n, err := str(elf.DT_NEEDED, off)
@@ -498,6 +498,9 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		}
 		f.HasRunPath, f.RunPath = true, splitPath(p)
 	}
+	if s.noImports {
+		return nil
+	}
 	imports, err := s.readImports(strtab)
 	if err != nil {
 		return err
@@ -510,6 +513,49 @@ const errOverlap = "the strings of DT_STRTAB overlap beyond reason (a hostile fi
 
 // cstring copies the NUL-terminated string at the start of b, charging it
 // to the string budget.
+// bigStrtab is the size of a string table above which a scan without
+// imports reads the few strings it needs one by one: a few large programs
+// have string tables of megabytes, and the loader needs ten names of them.
+const bigStrtab = 64 << 10
+
+// strings returns a function reading the NUL-terminated string at an
+// offset of DT_STRTAB, and the whole table when the scan reads it whole
+// (nil when strings are read one by one).
+func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, error) {
+	addr, size := s.one(elf.DT_STRTAB), s.one(elf.DT_STRSZ)
+	if s.noImports && size > bigStrtab {
+		base, avail, err := s.segment(addr, "DT_STRTAB")
+		if err != nil {
+			return nil, nil, err
+		}
+		if size > avail || size > maxStrtab {
+			return nil, nil, s.errorf("DT_STRTAB at address %#x (%d bytes) runs past its PT_LOAD segment or the limit", addr, size)
+		}
+		s.stringBudget = stringSlack
+		return func(tag elf.DynTag, off uint64) (string, error) {
+			if off >= size {
+				return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, size)
+			}
+			b, err := s.readAt(base+off, min(size-off, bigStrtab), bigStrtab, "DT_STRTAB")
+			if err != nil {
+				return "", err
+			}
+			return s.cstring(b)
+		}, nil, nil
+	}
+	strtab, err := s.readVaddr(addr, size, maxStrtab, "DT_STRTAB")
+	if err != nil {
+		return nil, nil, err
+	}
+	s.stringBudget = 2*len(strtab) + stringSlack
+	return func(tag elf.DynTag, off uint64) (string, error) {
+		if off >= uint64(len(strtab)) {
+			return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, len(strtab))
+		}
+		return s.cstring(strtab[off:])
+	}, strtab, nil
+}
+
 func (s *scanner) cstring(b []byte) (string, error) {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]

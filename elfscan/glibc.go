@@ -183,6 +183,9 @@ func (cl *closure) glibcLoad(req *node, name string) *node {
 // variants records the glibc-hwcaps copies of name in dir above the
 // selected level.
 func (cl *closure) variants(n *node, dir, name string) {
+	if len(cl.above) == 0 || !cl.r.dirHas(Clean(cl.abs(dir)), "glibc-hwcaps") {
+		return // most directories have none: no path to build and look up
+	}
 	for _, l := range cl.above {
 		if _, ok := cl.r.exists(cl.abs(joinDir(dir, "glibc-hwcaps/"+l+"/"+name))); ok {
 			if cl.out.HWCapsVariants == nil {

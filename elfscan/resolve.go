@@ -72,6 +72,11 @@ func WithWorkDir(dir string) Option { return func(r *Resolver) { r.workDir = Cle
 // that is what the default emulation does.
 func WithLdSoConf(on bool) Option { return func(r *Resolver) { r.ldSoConf = on } }
 
+// WithImports(false) leaves the dynamic symbol tables unread: the closure
+// is the same, but no File has Imports. What only needs the loader's
+// answer (deps --list) is faster so; the collector's rules need imports.
+func WithImports(read bool) Option { return func(r *Resolver) { r.noImports = !read } }
+
 // A Resolver emulates the dynamic loader. It caches what it reads (each
 // file is read once however many roots load it, each directory listed
 // once), so one Resolver resolving many roots is cheaper than many. It is
@@ -84,6 +89,7 @@ type Resolver struct {
 	platform    string
 	workDir     string
 	ldSoConf    bool
+	noImports   bool
 
 	mu      sync.Mutex
 	paths   map[string]*pathInfo

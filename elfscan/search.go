@@ -128,7 +128,7 @@ func (r *Resolver) info(real string) *fileInfo {
 	if fi, ok := r.files[real]; ok {
 		return fi
 	}
-	fi := readInfo(r.root, real)
+	fi := readInfo(r.root, real, !r.noImports)
 	r.files[real] = fi
 	return fi
 }
@@ -197,7 +197,7 @@ func (r *Resolver) readAll(reals []string) {
 				if i >= len(reals) {
 					return
 				}
-				infos[i] = readInfo(r.root, reals[i])
+				infos[i] = readInfo(r.root, reals[i], !r.noImports)
 			}
 		})
 	}
@@ -208,7 +208,7 @@ func (r *Resolver) readAll(reals []string) {
 }
 
 // readInfo reads the fileInfo of real, a resolved path inside root.
-func readInfo(root *Root, real string) *fileInfo {
+func readInfo(root *Root, real string, withImports bool) *fileInfo {
 	fi := &fileInfo{}
 	fd, size, err := root.openFD(real)
 	if err != nil {
@@ -225,7 +225,7 @@ func readInfo(root *Root, real string) *fileInfo {
 	if n >= 4 && string(b[:4]) == elf.ELFMAG {
 		scanCount.Add(1)
 		fi.scanned = true
-		fi.file, fi.scanErr = Scan(fdReader(fd), size, real)
+		fi.file, fi.scanErr = scan(fdReader(fd), size, real, withImports)
 	}
 	return fi
 }

@@ -75,7 +75,9 @@ func (f *resolveFlags) resolve(paths []string) (*elfscan.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := elfscan.NewResolver(opts...)
+	// The graph printed or compared needs no imported symbols: the
+	// collector reads them itself, for its rules.
+	r := elfscan.NewResolver(append(opts, elfscan.WithImports(false))...)
 	if f.resolver == "loader" {
 		return r.ResolveWithHostLoader(paths...)
 	}
