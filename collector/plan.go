@@ -46,6 +46,23 @@ type Entry struct {
 	Reasons []string `json:"reasons"` // why it is there, e.g. "needed by /usr/bin/curl (ld.so.cache)"
 }
 
+// UnixMode is the entry's permission bits with setuid, setgid and sticky
+// as a stat(2) mode has them (04000, 02000, 01000): what a tar header
+// or ls -l shows.
+func (e *Entry) UnixMode() uint32 {
+	mode := uint32(e.Mode.Perm())
+	if e.Mode&fs.ModeSetuid != 0 {
+		mode |= 0o4000
+	}
+	if e.Mode&fs.ModeSetgid != 0 {
+		mode |= 0o2000
+	}
+	if e.Mode&fs.ModeSticky != 0 {
+		mode |= 0o1000
+	}
+	return mode
+}
+
 // Platform is the os/architecture/variant of the programs in a plan.
 type Platform struct {
 	OS           string `json:"os"`

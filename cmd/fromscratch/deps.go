@@ -120,25 +120,11 @@ func writeExtras(w io.Writer, extras []collector.Entry) {
 // writePlan prints every entry: kind, mode, path, link target, reasons.
 func writePlan(w io.Writer, p *collector.Plan) {
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.Mode.Perm()|sticky(e.Mode), e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
+		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
 	}
 	for _, x := range p.Excluded {
 		fmt.Fprintf(w, "excluded %s\n", x)
 	}
-}
-
-func sticky(m fs.FileMode) fs.FileMode {
-	var bits fs.FileMode
-	if m&fs.ModeSetuid != 0 {
-		bits |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		bits |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		bits |= 0o1000
-	}
-	return bits
 }
 
 func targetSuffix(e *collector.Entry) string {

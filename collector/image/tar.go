@@ -35,7 +35,7 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 			continue // the layer's root is the image's, not an entry
 		}
 		name := strings.TrimPrefix(e.Path, "/")
-		hdr := &tar.Header{Name: name, ModTime: mtime, Mode: tarMode(e.Mode)}
+		hdr := &tar.Header{Name: name, ModTime: mtime, Mode: int64(e.UnixMode())}
 		var data *collector.Entry // the file whose bytes follow the header
 		switch e.Kind {
 		case collector.Dir:
@@ -50,7 +50,7 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 		case collector.Hardlink:
 			// Plan.Check guarantees the target is a File written before.
 			hdr.Typeflag, hdr.Linkname = tar.TypeLink, strings.TrimPrefix(e.Target, "/")
-			hdr.Mode = tarMode(plan.Lookup(e.Target).Mode)
+			hdr.Mode = int64(plan.Lookup(e.Target).UnixMode())
 		}
 		if err := writeEntry(plan, tw, hdr, data, buf); err != nil {
 			return fmt.Errorf("layer: %s: %w", e.Path, err)
@@ -108,19 +108,4 @@ func contentSize(e *collector.Entry, rc io.Reader) (int64, error) {
 		return 0, fmt.Errorf("%s is %d bytes, the plan says %d: it changed after planning", e.Source, info.Size(), e.Size)
 	}
 	return info.Size(), nil
-}
-
-// tarMode is the tar mode of m: permissions plus setuid, setgid and sticky.
-func tarMode(m fs.FileMode) int64 {
-	mode := int64(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		mode |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		mode |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		mode |= 0o1000
-	}
-	return mode
 }
