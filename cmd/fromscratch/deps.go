@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -198,6 +199,24 @@ func writeTree(w io.Writer, g *elfscan.Graph) {
 			}
 		}
 		walk(root, 1)
+		writeVariants(w, c)
+	}
+}
+
+// writeVariants reports the glibc-hwcaps builds of the closure's libraries
+// that a CPU above the selected level (--hwcaps) would load instead.
+func writeVariants(w io.Writer, c *elfscan.Closure) {
+	if len(c.HWCapsVariants) == 0 {
+		return
+	}
+	paths := make([]string, 0, len(c.HWCapsVariants))
+	for p := range c.HWCapsVariants {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	fmt.Fprintln(w, "    glibc-hwcaps builds for CPUs above the selected level (--hwcaps LEVEL picks one):")
+	for _, p := range paths {
+		fmt.Fprintf(w, "        %s: %s\n", p, strings.Join(c.HWCapsVariants[p], ", "))
 	}
 }
 
@@ -236,6 +255,9 @@ type jsonClosure struct {
 	Interp  string        `json:"interpreter,omitempty"`
 	Objects []jsonObject  `json:"objects"`
 	Missing []jsonMissing `json:"missing"`
+	// HWCapsVariants: library path → the glibc-hwcaps levels above the
+	// selected one for which the root has a build of it.
+	HWCapsVariants map[string][]string `json:"hwcaps_variants,omitempty"`
 }
 
 // writeJSON prints the graph: per closure, every object in load order with
@@ -244,7 +266,7 @@ type jsonClosure struct {
 func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
 	closures := []jsonClosure{}
 	for _, c := range g.Closures {
-		jc := jsonClosure{Root: c.Root.Path, Objects: []jsonObject{}, Missing: []jsonMissing{}}
+		jc := jsonClosure{Root: c.Root.Path, Objects: []jsonObject{}, Missing: []jsonMissing{}, HWCapsVariants: c.HWCapsVariants}
 		if c.Interp != nil {
 			jc.Interp = c.Interp.Path
 		}
