@@ -20,14 +20,7 @@ func TestCacheOnlyWhenNeeded(t *testing.T) {
 	testenv.NeedCommand(t, "gcc", "ldconfig", "unshare")
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	for _, lib := range []string{"libc.so.6", "ld-linux-x86-64.so.2"} {
-		real, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/" + lib)
-		if err != nil {
-			t.Fatal(err)
-		}
-		testenv.CopyFile(t, real, filepath.Join(root, "lib/x86_64-linux-gnu", lib))
-	}
-	mklink(t, root, "lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+	testenv.HostGlibc(t, root)
 	mkfile(t, dir, "greet.c", `#include <stdio.h>
 const char *greeting(void) { return "hello from /usr/local/lib"; }
 `, 0o644)

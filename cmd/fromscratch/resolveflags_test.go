@@ -15,15 +15,7 @@ func hwcapsRoot(t *testing.T) string {
 	testenv.NeedCommand(t, "gcc")
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	for _, lib := range []string{"libc.so.6", "ld-linux-x86-64.so.2"} {
-		real, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/" + lib)
-		if err != nil {
-			t.Fatal(err)
-		}
-		testenv.CopyFile(t, real, filepath.Join(root, "lib/x86_64-linux-gnu", lib))
-	}
-	os.MkdirAll(filepath.Join(root, "lib64"), 0o755)
-	os.Symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", filepath.Join(root, "lib64/ld-linux-x86-64.so.2"))
+	testenv.HostGlibc(t, root)
 	for _, d := range []string{"opt/lib", "usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3", "usr/bin", "etc"} {
 		os.MkdirAll(filepath.Join(root, d), 0o755)
 	}

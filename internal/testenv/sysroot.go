@@ -246,3 +246,25 @@ func lockFile(t testing.TB, name string) (unlock func()) {
 	}
 	return func() { f.Close() } // closing releases the lock
 }
+
+// HostGlibc copies this machine's libc.so.6 and glibc loader into root as
+// Debian lays them out (/lib/x86_64-linux-gnu, and the /lib64 link that
+// PT_INTERP names): the smallest root in which a dynamic C program built
+// here runs.
+func HostGlibc(t testing.TB, root string) {
+	t.Helper()
+	for _, lib := range []string{"libc.so.6", "ld-linux-x86-64.so.2"} {
+		real, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/" + lib)
+		if err != nil {
+			Unavailable(t, "the host's glibc: %v", err)
+			return
+		}
+		CopyFile(t, real, filepath.Join(root, "lib/x86_64-linux-gnu", lib))
+	}
+	if err := os.MkdirAll(filepath.Join(root, "lib64"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", filepath.Join(root, "lib64/ld-linux-x86-64.so.2")); err != nil {
+		t.Fatal(err)
+	}
+}
