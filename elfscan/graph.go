@@ -51,6 +51,9 @@ type Object struct {
 	Step   Step    `json:"step"`             // how it was found
 	Dir    string  `json:"dir,omitempty"`    // the search directory, for search steps
 	HWCaps string  `json:"hwcaps,omitempty"` // the glibc-hwcaps subdirectory it was found in, if any
+	// Dlopened is set for an object a dlopen call loaded (ResolveDlopen):
+	// Parent is then the caller, not an object that names it in DT_NEEDED.
+	Dlopened bool `json:"dlopened,omitempty"`
 
 	// Deps are the objects this object's DT_NEEDED names resolved to, in
 	// the order of File.Needed; nil where a name was not found. A

@@ -128,13 +128,32 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	g := &Graph{Root: r.root}
 	r.prefetch(paths)
 	for _, p := range paths {
-		c, err := r.resolveRoot(p)
+		c, err := r.resolveRoot(p, nil)
 		if err != nil {
 			return nil, err
 		}
 		g.Closures = append(g.Closures, c)
 	}
 	return g, nil
+}
+
+// A DlopenCall is a dlopen(3) that a program makes once it has started:
+// Name, asked for by the object at path By ("" for the program itself).
+type DlopenCall struct {
+	By   string // a Path (or RealPath) of an object of the closure
+	Name string // a library name, or a path with a slash
+}
+
+// ResolveDlopen resolves root as Resolve does, then makes the calls in
+// order, as the loader does for dlopen: each name is matched against what
+// is loaded, else searched as a request of By (its RPATH chain, then
+// LD_LIBRARY_PATH, its RUNPATH, the cache, the default directories), and
+// what it needs is loaded breadth-first after it. The objects it brings
+// are marked Dlopened; a name not found is in Closure.Missing, by By.
+func (r *Resolver) ResolveDlopen(root string, calls ...DlopenCall) (*Closure, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.resolveRoot(root, calls)
 }
 
 // flavorOf is the loader whose rules apply to the root f.
@@ -184,7 +203,7 @@ type closure struct {
 	sysPath  []string
 }
 
-func (r *Resolver) resolveRoot(p string) (*Closure, error) {
+func (r *Resolver) resolveRoot(p string, calls []DlopenCall) (*Closure, error) {
 	if !strings.HasPrefix(p, "/") {
 		p = r.workDir + "/" + p
 	}
@@ -230,6 +249,9 @@ func (r *Resolver) resolveRoot(p string) (*Closure, error) {
 		return nil, err
 	}
 	cl.run(flavor)
+	if err := cl.dlopen(flavor, calls); err != nil {
+		return nil, err
+	}
 	return cl.out, nil
 }
 
@@ -271,7 +293,56 @@ func (cl *closure) run(flavor Flavor) {
 	root := cl.nodes[0]
 	root.queued = true
 	cl.queue = append(cl.queue, root)
-	for i := 0; i < len(cl.queue); i++ {
+	cl.drain(flavor, 0)
+}
+
+// dlopen makes the dlopen calls after start-up: each name loaded as a
+// request of its caller, then the new objects' needs breadth-first.
+func (cl *closure) dlopen(flavor Flavor, calls []DlopenCall) error {
+	start := len(cl.queue)
+	for _, call := range calls {
+		by := cl.nodes[0]
+		if call.By != "" {
+			if by = cl.byPath(call.By); by == nil {
+				return fmt.Errorf("dlopen %s by %s: %s is not in the closure of %s", call.Name, call.By, call.By, cl.nodes[0].obj.Path)
+			}
+		}
+		before := len(cl.nodes)
+		var n *node
+		if flavor == FlavorMusl {
+			n = cl.muslLoad(by, call.Name)
+		} else {
+			n = cl.glibcLoad(by, call.Name)
+		}
+		if n == nil {
+			continue
+		}
+		if len(cl.nodes) > before {
+			n.obj.Dlopened = true
+		}
+		if !n.queued {
+			n.queued = true
+			cl.queue = append(cl.queue, n)
+		}
+	}
+	cl.drain(flavor, start)
+	return nil
+}
+
+// byPath is the node of the object at p (its path or real path).
+func (cl *closure) byPath(p string) *node {
+	for _, n := range cl.nodes {
+		if n.obj.Path == p || n.obj.RealPath == p {
+			return n
+		}
+	}
+	return nil
+}
+
+// drain loads the needs of the queued objects from index i on,
+// breadth-first, queueing what they bring.
+func (cl *closure) drain(flavor Flavor, i int) {
+	for ; i < len(cl.queue); i++ {
 		n := cl.queue[i]
 		for _, name := range n.obj.File.Needed {
 			var dep *node
