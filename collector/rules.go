@@ -127,14 +127,71 @@ func (c *collection) addLibrary(name, reason string) (bool, error) {
 	return true, nil
 }
 
-// addDlopen is WithDlopen's NAME or PATH.
+// addDlopen is WithDlopen's NAME or PATH: the file that dlopen(NAME) by
+// the first program would load, as the resolver emulates the call (its
+// RPATH/RUNPATH, the cache, the default directories; a library already
+// loaded is reused), with its closure.
 func (c *collection) addDlopen(name string) error {
-	found, err := c.addLibrary(name, "--dlopen "+name)
+	reason := "--dlopen " + name
+	prog := c.firstProgram()
+	if prog == nil {
+		// Only libraries or files were given: search as nearly as the
+		// closures tell.
+		found, err := c.addLibrary(name, reason)
+		if err != nil {
+			return fmt.Errorf("--dlopen %s: %w", name, err)
+		}
+		if !found {
+			return fmt.Errorf("--dlopen %s: not found where the loader looks for the programs' libraries", name)
+		}
+		return nil
+	}
+	cl, err := c.res.ResolveDlopen(prog.Path, elfscan.DlopenCall{Name: name})
 	if err != nil {
 		return fmt.Errorf("--dlopen %s: %w", name, err)
 	}
-	if !found {
-		return fmt.Errorf("--dlopen %s: not found where the loader looks for the programs' libraries", name)
+	for _, m := range cl.Missing {
+		if m.Name == name && m.By == cl.Root {
+			why := "not found where dlopen by " + prog.Path + " looks (its RPATH and RUNPATH, ld.so.cache, the default directories)"
+			if m.Reason != "" {
+				why = m.Path + ": " + m.Reason
+			}
+			return fmt.Errorf("--dlopen %s: %s", name, why)
+		}
+	}
+	o := dlopened(cl, name)
+	if o == nil {
+		return fmt.Errorf("--dlopen %s: the loader's answer names no object", name)
+	}
+	if _, ok := c.objects[o.Path]; ok {
+		return c.addPath(o.Path, reason+" (already loaded by "+prog.Path+")", true)
+	}
+	why := fmt.Sprintf("%s (dlopen by %s, %s)", reason, prog.Path, o.Step)
+	return c.resolve([]string{o.Path}, map[string][]string{o.Path: {why}}, nil)
+}
+
+// firstProgram is the first program given (not --add or --dlopen), or nil.
+func (c *collection) firstProgram() *elfscan.Object {
+	for _, o := range c.order {
+		if o.Parent == nil && o.File != nil && c.programELF[o.Path] {
+			return o
+		}
+	}
+	return nil
+}
+
+// dlopened is the object a dlopen of name loaded, or the loaded one it
+// reused.
+func dlopened(cl *elfscan.Closure, name string) *elfscan.Object {
+	for _, o := range cl.Objects {
+		if o.Dlopened && o.Name == name {
+			return o
+		}
+	}
+	for _, o := range cl.Objects {
+		if o.Name == name || o.Path == name || o.RealPath == name || o.File != nil && o.File.Soname == name {
+			return o
+		}
 	}
 	return nil
 }
@@ -147,11 +204,8 @@ func (c *collection) addDlopen(name string) error {
 // first program's machine wins.
 func (c *collection) findLibrary(name string) string {
 	var first *elfscan.File
-	for _, o := range c.order {
-		if o.Parent == nil && o.File != nil && c.programELF[o.Path] {
-			first = o.File
-			break
-		}
+	if o := c.firstProgram(); o != nil {
+		first = o.File
 	}
 	ok := func(p string) bool {
 		st, err := c.root.Stat(p)
