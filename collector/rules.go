@@ -111,7 +111,10 @@ func (c *collection) glibc() *elfscan.Object {
 func (c *collection) addLibrary(name, reason string) (bool, error) {
 	p := name
 	if !strings.Contains(name, "/") {
-		p = c.findLibrary(name)
+		var err error
+		if p, err = c.libcDlopen(name); err != nil {
+			return false, err
+		}
 		if p == "" {
 			return false, nil
 		}
@@ -168,6 +171,33 @@ func (c *collection) addDlopen(name string) error {
 	}
 	why := fmt.Sprintf("%s (dlopen by %s, %s)", reason, prog.Path, o.Step)
 	return c.resolve([]string{o.Path}, map[string][]string{o.Path: {why}}, nil)
+}
+
+// libcDlopen finds name as glibc finds a module it dlopens itself (NSS
+// modules, libgcc_s): a dlopen by libc.so.6 in the first program's
+// closure, which the resolver emulates. Without a first program or its
+// libc, it falls back to findLibrary. "" means not found.
+func (c *collection) libcDlopen(name string) (string, error) {
+	prog := c.firstProgram()
+	var libc *elfscan.Object
+	for _, o := range c.order {
+		if o.File != nil && o.File.Soname == "libc.so.6" {
+			libc = o
+			break
+		}
+	}
+	if prog == nil || libc == nil {
+		return c.findLibrary(name), nil
+	}
+	cl, err := c.res.ResolveDlopen(prog.Path, elfscan.DlopenCall{By: libc.Path, Name: name})
+	if err != nil {
+		// libc is another program's: search as nearly as the closures tell.
+		return c.findLibrary(name), nil
+	}
+	if o := dlopened(cl, name); o != nil {
+		return o.Path, nil
+	}
+	return "", nil
 }
 
 // firstProgram is the first program given (not --add or --dlopen), or nil.
