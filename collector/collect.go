@@ -60,6 +60,11 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 	if err := c.addBasics(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.packages {
+		if err := c.addPackageMetadata(); err != nil {
+			return nil, err
+		}
+	}
 	if len(cfg.traced) == 0 {
 		// A traced run found what the program opened at run time.
 		c.warnDlopen()

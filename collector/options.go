@@ -24,6 +24,7 @@ type config struct {
 	keepSetuid bool
 	tmp, users bool
 	traced     []TracedFile
+	packages   bool // WithPackageMetadata
 }
 
 type addSpec struct{ src, dst string }

@@ -30,6 +30,7 @@ type collectFlags struct {
 	path         string
 	keepSetuid   bool
 	tmp, users   bool
+	packages     bool
 	allowMissing bool
 	trace        bool
 	traceTimeout time.Duration
@@ -46,6 +47,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath, ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
 	fs.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777) even when no program shows it makes temporary files (static programs, Go, Python)")
 	fs.BoolVar(&f.users, "users", false, "add /etc/passwd and /etc/group (root, nobody, nonroot 65532) even when no program shows it looks users up")
+	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
@@ -93,6 +95,9 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	}
 	if f.users {
 		opts = append(opts, collector.WithUsers())
+	}
+	if f.packages {
+		opts = append(opts, collector.WithPackageMetadata())
 	}
 	if f.trace {
 		if f.root != "/" && f.root != "" {
