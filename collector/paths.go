@@ -87,7 +87,7 @@ func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
 
 // addFile adds the regular file src of the root at dst.
 func (c *collection) addFile(dst, src string, st fs.FileInfo, reason string, elfs *[]string) error {
-	e := &Entry{Path: dst, Kind: File, Source: src, Mode: c.fileMode(dst, st.Mode()), Size: st.Size()}
+	e := &Entry{Path: dst, Kind: File, Source: src, Mode: c.fileMode(dst, st.Mode()), Size: st.Size(), ModTime: st.ModTime()}
 	if elfs != nil && !c.isExcluded(dst) && c.isELF(src) {
 		*elfs = append(*elfs, src)
 	}

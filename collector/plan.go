@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/fromscratch/fromscratch/elfscan"
 )
@@ -40,6 +41,10 @@ type Entry struct {
 	Data   []byte      `json:"-"` // content of a generated File (passwd, group…)
 	Mode   fs.FileMode `json:"mode"`
 	Size   int64       `json:"size,omitempty"`
+	// ModTime is, for a File read from the Root (and a Hardlink to one),
+	// its source's modification time; zero for generated files,
+	// directories and symlinks. Writers use it through ClampedTime.
+	ModTime time.Time `json:"mtime,omitzero"`
 	// Target is a Symlink's content as written, or for a Hardlink the
 	// image path of the file it links to.
 	Target  string   `json:"target,omitempty"`
@@ -61,6 +66,21 @@ func (e *Entry) UnixMode() uint32 {
 		mode |= 0o1000
 	}
 	return mode
+}
+
+// ClampedTime is the modification time every writer gives the entry, the
+// rule of `tar --clamp-mtime --mtime=@epoch`: its ModTime if that is
+// earlier than epoch, else epoch; epoch when it has no ModTime (generated
+// files, directories, symlinks). It is whole seconds, as a tar header
+// holds it, so that a directory tree and a layer of one plan agree. With
+// epoch 0 every time is 0; with a later epoch files keep their real
+// times, which programs that compare them (Python's .pyc) rely on.
+func (e *Entry) ClampedTime(epoch time.Time) time.Time {
+	t := epoch
+	if !e.ModTime.IsZero() && e.ModTime.Before(epoch) {
+		t = e.ModTime
+	}
+	return time.Unix(t.Unix(), 0).UTC()
 }
 
 // Platform is the os/architecture/variant of the programs in a plan.

@@ -25,14 +25,16 @@ type writeConfig struct {
 // content is removed only once the new tree is complete.
 func WithForce() WriteOption { return func(c *writeConfig) { c.force = true } }
 
-// WithModTime sets the modification time of every entry (default: the
-// Unix epoch, so that two runs give identical trees). Pass the time of
-// SOURCE_DATE_EPOCH for reproducible builds that want it.
+// WithModTime sets the epoch that modification times are clamped to
+// (default: the Unix epoch, so that two runs give identical trees): a file
+// of the root keeps its own time if it is earlier, every other entry
+// (generated files, directories, symlinks) gets t; see Entry.ClampedTime.
+// Pass the time of SOURCE_DATE_EPOCH for reproducible builds that want it.
 func WithModTime(t time.Time) WriteOption { return func(c *writeConfig) { c.mtime = t } }
 
 // WriteDir writes the plan as a directory tree at dir: every entry with
-// its mode, owner 0:0 (when run as root), the modification time of
-// WithModTime and, for files, the content of its source, copied with
+// its mode, owner 0:0 (when run as root), its modification time clamped
+// to WithModTime's (Entry.ClampedTime) and, for files, the content of its source, copied with
 // copy_file_range where the filesystem allows it.
 //
 // dir must be absent or empty, unless WithForce. The tree is built in a
@@ -147,7 +149,7 @@ func (w *dirWriter) write() error {
 		case Symlink:
 			err = os.Symlink(e.Target, w.host(e.Path))
 			if err == nil {
-				err = w.finish(e.Path, 0, false)
+				err = w.finish(e, 0, false)
 			}
 		case Hardlink:
 			hardlinks = append(hardlinks, e)
@@ -162,15 +164,15 @@ func (w *dirWriter) write() error {
 		}
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := w.finish(dirs[i].Path, dirs[i].Mode, true); err != nil {
+		if err := w.finish(dirs[i], dirs[i].Mode, true); err != nil {
 			return fmt.Errorf("%s: %w", dirs[i].Path, err)
 		}
 	}
-	top := fs.ModeDir | 0o755
+	top := &Entry{Path: "/", Kind: Dir, Mode: fs.ModeDir | 0o755}
 	if e := w.plan.Lookup("/"); e != nil {
-		top = e.Mode
+		top = e
 	}
-	return w.finish("/", top, true)
+	return w.finish(top, top.Mode, true)
 }
 
 // writeFile copies a File entry's content into a new file.
@@ -202,13 +204,14 @@ func (w *dirWriter) writeFile(e *Entry) error {
 	if e.Source != "" && e.Size != 0 && n != e.Size {
 		return fmt.Errorf("%s is %d bytes, the plan says %d: it changed after planning", e.Source, n, e.Size)
 	}
-	return w.finish(e.Path, e.Mode, true)
+	return w.finish(e, e.Mode, true)
 }
 
-// finish sets owner, mode (unless setMode is false: symlinks) and times.
-// The owner comes first: chown clears setuid and setgid bits.
-func (w *dirWriter) finish(p string, mode fs.FileMode, setMode bool) error {
-	h := w.host(p)
+// finish sets owner, mode (unless setMode is false: symlinks) and times
+// (Entry.ClampedTime). The owner comes first: chown clears setuid and
+// setgid bits.
+func (w *dirWriter) finish(e *Entry, mode fs.FileMode, setMode bool) error {
+	h := w.host(e.Path)
 	if w.root {
 		if err := os.Lchown(h, 0, 0); err != nil {
 			return err
@@ -219,6 +222,7 @@ func (w *dirWriter) finish(p string, mode fs.FileMode, setMode bool) error {
 			return err
 		}
 	}
-	ts := []unix.Timespec{unix.NsecToTimespec(w.mtime.UnixNano()), unix.NsecToTimespec(w.mtime.UnixNano())}
+	t := unix.NsecToTimespec(e.ClampedTime(w.mtime).UnixNano())
+	ts := []unix.Timespec{t, t}
 	return unix.UtimesNanoAt(unix.AT_FDCWD, h, ts, unix.AT_SYMLINK_NOFOLLOW)
 }

@@ -61,7 +61,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.labels, "label", nil, "a config label `KEY=VALUE`; repeatable")
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "a manifest annotation `KEY=VALUE`; repeatable")
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
-	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of every file and of the image, in `SECONDS` since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
+	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
 }
 

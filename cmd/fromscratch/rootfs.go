@@ -26,7 +26,7 @@ A library the loader would not find is an error (exit 1) unless
 		var force bool
 		fs.StringVarP(&output, "output", "o", "", "write the root filesystem to `DIR` (required)")
 		fs.BoolVar(&force, "force", false, "replace DIR if it is not empty")
-		fs.StringVar(&epoch, "source-date-epoch", "", "modification time of every file, in `SECONDS` since 1970 (default $SOURCE_DATE_EPOCH, else 0)")
+		fs.StringVar(&epoch, "source-date-epoch", "", "clamp file times to `SECONDS` since 1970: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 		cf.register(fs)
 		return func([]string) error {
 			if output == "" {

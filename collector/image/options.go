@@ -34,9 +34,13 @@ type buildOption func(*buildOptions)
 
 func (f buildOption) applyBuild(o *buildOptions) { f(o) }
 
-// WithTime sets the time of the image: every file's mtime, the config's
-// created time and the history entry's. It is truncated to the second.
-// The default is the Unix epoch; see ParseSourceDateEpoch.
+// WithTime sets the time of the image: the config's created time, the
+// history entry's, and the epoch that file times are clamped to (as by
+// `tar --clamp-mtime`): a file of the root keeps its own time if it is
+// earlier, every other entry (generated files, directories, symlinks)
+// gets t; see collector.Entry.ClampedTime. It is truncated to the second.
+// The default is the Unix epoch, which makes every time 0; see
+// ParseSourceDateEpoch.
 func WithTime(t time.Time) LayerOption {
 	return layerOption(func(o *layerOptions) { o.mtime = time.Unix(t.Unix(), 0).UTC() })
 }
