@@ -24,8 +24,9 @@ image (FROM scratch) or on --base, to any combination of an OCI layout
 (--oci-layout), a tarball that 'docker load' reads (--tarball) and a registry
 (--push). Prints the image digest.
 
-The same inputs give the same digest: file times and the image's creation
-time are $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0).`,
+The same inputs give the same digest: the image's creation time is
+$SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
+is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var f imageFlags
