@@ -16,6 +16,7 @@ import (
 	"debug/elf"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // Options say how to run the loader.
@@ -162,7 +163,11 @@ func checkLoader(root *elfscan.Root, interp string) (string, error) {
 func defaultLoader(f *elfscan.File) string {
 	for _, n := range f.Needed {
 		if n == "libc.so" || strings.HasPrefix(n, "libc.musl-") {
-			return "/lib/ld-musl-" + muslArch(f) + ".so.1"
+			arch, ok := ldcache.MuslArch(f.Machine, f.Class, f.Data, f.EFlags)
+			if !ok {
+				return ""
+			}
+			return "/lib/ld-musl-" + arch + ".so.1"
 		}
 	}
 	switch f.Machine {
@@ -185,18 +190,6 @@ func defaultLoader(f *elfscan.File) string {
 		return "/lib/ld64.so.1"
 	}
 	return ""
-}
-
-func muslArch(f *elfscan.File) string {
-	switch f.Machine {
-	case elf.EM_X86_64:
-		return "x86_64"
-	case elf.EM_AARCH64:
-		return "aarch64"
-	case elf.EM_386:
-		return "i386"
-	}
-	return strings.ToLower(strings.TrimPrefix(f.Machine.String(), "EM_"))
 }
 
 // run starts argv with exactly env, in the sysroot if any.
