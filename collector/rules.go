@@ -2,13 +2,11 @@ package collector
 
 import (
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
-	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // A rule adds what the loader does not show: files a program opens, or
@@ -105,19 +103,25 @@ func (c *collection) glibc() *elfscan.Object {
 	return c.library("libc.so.6")
 }
 
-// addLibrary adds a library the way a dlopen by the programs would find
-// it: name is searched like the loader does (see findLibrary), a path is
+// addLibrary adds a library that glibc dlopens itself (NSS modules,
+// libgcc_s): a name is found as dlopen by libc.so.6 finds it, a path is
 // taken as it is. It reports whether the library was found.
 func (c *collection) addLibrary(name, reason string) (bool, error) {
 	p := name
 	if !strings.Contains(name, "/") {
-		var err error
-		if p, err = c.libcDlopen(name); err != nil {
-			return false, err
-		}
-		if p == "" {
+		libc := c.glibc()
+		if libc == nil {
 			return false, nil
 		}
+		cl, err := c.dlopenBy(libc, name)
+		if err != nil {
+			return false, err
+		}
+		o := dlopened(cl, name)
+		if o == nil {
+			return false, nil
+		}
+		p = o.Path
 	}
 	if _, ok := c.objects[p]; ok {
 		return true, c.addPath(p, reason, true)
@@ -138,18 +142,12 @@ func (c *collection) addDlopen(name string) error {
 	reason := "--dlopen " + name
 	prog := c.firstProgram()
 	if prog == nil {
-		// Only libraries or files were given: search as nearly as the
-		// closures tell.
-		found, err := c.addLibrary(name, reason)
-		if err != nil {
-			return fmt.Errorf("--dlopen %s: %w", name, err)
-		}
-		if !found {
-			return fmt.Errorf("--dlopen %s: not found where the loader looks for the programs' libraries", name)
-		}
-		return nil
+		return fmt.Errorf("--dlopen %s: no program to dlopen it", name)
 	}
-	cl, err := c.res.ResolveDlopen(prog.Path, elfscan.DlopenCall{Name: name})
+	if k := prog.File.Kind; k == elfscan.KindStatic || k == elfscan.KindStaticPIE {
+		return fmt.Errorf("--dlopen %s: %s is static: it loads no libraries", name, prog.Path)
+	}
+	cl, err := c.dlopenBy(prog, name)
 	if err != nil {
 		return fmt.Errorf("--dlopen %s: %w", name, err)
 	}
@@ -173,31 +171,20 @@ func (c *collection) addDlopen(name string) error {
 	return c.resolve([]string{o.Path}, map[string][]string{o.Path: {why}}, nil)
 }
 
-// libcDlopen finds name as glibc finds a module it dlopens itself (NSS
-// modules, libgcc_s): a dlopen by libc.so.6 in the first program's
-// closure, which the resolver emulates. Without a first program or its
-// libc, it falls back to findLibrary. "" means not found.
-func (c *collection) libcDlopen(name string) (string, error) {
-	prog := c.firstProgram()
-	var libc *elfscan.Object
-	for _, o := range c.order {
-		if o.File != nil && o.File.Soname == "libc.so.6" {
-			libc = o
-			break
+// dlopenBy emulates dlopen(name) called by the object by: in the closure
+// that loaded by, whose search rules (its RPATH chain) apply.
+func (c *collection) dlopenBy(by *elfscan.Object, name string) (*elfscan.Closure, error) {
+	for _, cl := range c.plan.Graph.Closures {
+		if !slices.Contains(cl.Objects, by) {
+			continue
 		}
+		call := elfscan.DlopenCall{Name: name}
+		if by != cl.Root {
+			call.By = by.Path
+		}
+		return c.res.ResolveDlopen(cl.Root.Path, call)
 	}
-	if prog == nil || libc == nil {
-		return c.findLibrary(name), nil
-	}
-	cl, err := c.res.ResolveDlopen(prog.Path, elfscan.DlopenCall{By: libc.Path, Name: name})
-	if err != nil {
-		// libc is another program's: search as nearly as the closures tell.
-		return c.findLibrary(name), nil
-	}
-	if o := dlopened(cl, name); o != nil {
-		return o.Path, nil
-	}
-	return "", nil
+	return nil, fmt.Errorf("%s is in no closure", by.Path)
 }
 
 // firstProgram is the first program given (not --add or --dlopen), or nil.
@@ -225,76 +212,6 @@ func dlopened(cl *elfscan.Closure, name string) *elfscan.Object {
 	}
 	return nil
 }
-
-// findLibrary finds a library name the way dlopen by the programs would,
-// as nearly as the closures tell: first the directories where the loader
-// found their libraries through RPATH, LD_LIBRARY_PATH or RUNPATH, then
-// /etc/ld.so.cache (glibc), then the directories where it found them
-// through the cache or its default directories; the first file of the
-// first program's machine wins.
-func (c *collection) findLibrary(name string) string {
-	var first *elfscan.File
-	if o := c.firstProgram(); o != nil {
-		first = o.File
-	}
-	ok := func(p string) bool {
-		st, err := c.root.Stat(p)
-		if err != nil || !st.Mode().IsRegular() {
-			return false
-		}
-		f, err := elfscan.Open(c.root, p)
-		return err == nil && (first == nil || first.Compatible(f))
-	}
-	dirs := func(steps ...elfscan.Step) string {
-		seen := map[string]bool{}
-		for _, o := range c.order {
-			dir := path.Dir(o.Path)
-			if seen[dir] || !slices.Contains(steps, o.Step) {
-				continue
-			}
-			seen[dir] = true
-			if p := path.Join(dir, name); ok(p) {
-				return p
-			}
-		}
-		return ""
-	}
-	if p := dirs(elfscan.StepRPath, elfscan.StepLibraryPath, elfscan.StepRunPath); p != "" {
-		return p
-	}
-	if first != nil && c.glibc() != nil {
-		if p := c.cacheLookup(name, first); p != "" && ok(p) {
-			return p
-		}
-	}
-	return dirs(elfscan.StepCache, elfscan.StepDefault)
-}
-
-// cacheLookup looks name up in the root's /etc/ld.so.cache for programs
-// like prog, at the baseline hwcaps level.
-func (c *collection) cacheLookup(name string, prog *elfscan.File) string {
-	cache, _ := c.cache["ld.so.cache"].(*ldcache.Cache)
-	if _, tried := c.cache["ld.so.cache"]; !tried {
-		cache, _ = ldcache.Load(rootFS{c.root}, "/etc/ld.so.cache")
-		c.cache["ld.so.cache"] = cache
-	}
-	abi, known := ldcache.ABIFor(prog.Machine, prog.Class, prog.EFlags)
-	if cache == nil || !known || !cache.MatchesData(prog.Data) {
-		return ""
-	}
-	p, _, found := cache.Lookup(name, abi, nil)
-	if !found {
-		return ""
-	}
-	return p
-}
-
-// rootFS reads files for ldcache inside the root.
-type rootFS struct{ root *elfscan.Root }
-
-func (r rootFS) ReadFile(name string) ([]byte, error) { return r.root.ReadFile(name, 256<<20) }
-
-func (r rootFS) ReadDir(name string) ([]fs.DirEntry, error) { return r.root.ReadDir(name) }
 
 // exists reports whether p is in the root (following symlinks).
 func (c *collection) exists(p string) bool {
