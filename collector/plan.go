@@ -104,10 +104,14 @@ type Plan struct {
 	Root     *elfscan.Root  `json:"-"` // where Sources are read from
 	Graph    *elfscan.Graph `json:"-"` // the loader closure it was built from
 	Entries  []Entry        `json:"entries"`
-	Programs []string       `json:"programs"`           // the roots that are programs, in the order given: the default entrypoint is the first
-	Env      []string       `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
-	Platform Platform       `json:"platform"`           // from the programs' ELF headers
-	Warnings []string       `json:"warnings,omitempty"` // things the user should know (dlopen…)
+	Programs []string       `json:"programs"` // the roots that are programs, in the order given: the default entrypoint is the first
+	// Executables are the ELF files that run when the programs start:
+	// each ELF program, and the interpreters of "#!" programs. Their
+	// closures in Graph are the loader's answer for the programs.
+	Executables []string `json:"executables,omitempty"`
+	Env         []string `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
+	Platform    Platform `json:"platform"`           // from the programs' ELF headers
+	Warnings    []string `json:"warnings,omitempty"` // things the user should know (dlopen…)
 	// Excluded are the paths that WithExclude kept out, each with the
 	// pattern that matched: "/usr/lib/x86_64-linux-gnu/libssl.so.3 (*/libssl*)".
 	Excluded []string `json:"excluded,omitempty"`

@@ -35,6 +35,7 @@ func (c *collection) addPrograms(roots []string) error {
 	for _, p := range elfs {
 		c.programELF[p] = true
 	}
+	c.plan.Executables = elfs
 	return c.resolve(elfs, reasons, nil)
 }
 

@@ -113,12 +113,26 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if err != nil {
 		return nil, err
 	}
+	return plan, nil
+}
+
+// loaderGraph is the loader's answer for the plan's programs (their ELF
+// files, or their scripts' interpreters): the plan's own closures, or with
+// --resolver=loader what the host's loader says.
+func (f *collectFlags) loaderGraph(plan *collector.Plan) (*elfscan.Graph, error) {
 	if f.resolver == "loader" {
-		if err := f.crossCheck(paths, plan.Graph); err != nil {
-			return nil, err
+		return f.resolve(plan.Executables)
+	}
+	g := &elfscan.Graph{Root: plan.Graph.Root}
+	for _, p := range plan.Executables {
+		for _, c := range plan.Graph.Closures {
+			if c.Root.Path == p {
+				g.Closures = append(g.Closures, c)
+				break
+			}
 		}
 	}
-	return plan, nil
+	return g, nil
 }
 
 // crossCheck asks the host's real loader for the closure of paths and
@@ -248,6 +262,11 @@ func printWarnings(plan *collector.Plan) {
 // writing an image that cannot start is the silent wrong answer we never
 // give.
 func (f *collectFlags) checkPlan(plan *collector.Plan) error {
+	if f.resolver == "loader" {
+		if err := f.crossCheck(plan.Executables, plan.Graph); err != nil {
+			return err
+		}
+	}
 	if plan.Graph == nil || f.allowMissing {
 		return nil
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -42,17 +43,28 @@ it, after everything that was found, and the exit status is 1.`,
 			if err != nil {
 				return err
 			}
-			// --list is the loader's answer alone; the other forms also
-			// show what the collector adds, so they build the plan.
+			// --list is the loader's answer alone, without the collector's
+			// work, unless a FILE is a "#!" script, which only the collector
+			// reads. The other forms show what the collector adds too, and
+			// take the loader's answer from the plan.
 			var p *collector.Plan
-			if !list || cf.trace {
-				if p, err = cf.plan(fs, errw); err != nil {
+			var g *elfscan.Graph
+			if list && !cf.trace {
+				g, err = cf.resolve(paths)
+				if errors.Is(err, elfscan.ErrNotELF) {
+					g, err = nil, nil
+				}
+				if err != nil {
 					return err
 				}
 			}
-			g, err := cf.resolve(paths)
-			if err != nil {
-				return err
+			if g == nil {
+				if p, err = cf.plan(fs, errw); err != nil {
+					return err
+				}
+				if g, err = cf.loaderGraph(p); err != nil {
+					return err
+				}
 			}
 			switch {
 			case plan:

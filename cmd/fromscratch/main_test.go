@@ -242,3 +242,20 @@ func TestDepsExtras(t *testing.T) {
 		t.Errorf("deps --json extras: %v %+v", err, doc)
 	}
 }
+
+// A "#!" script is a program too: deps shows its interpreter's closure,
+// and --list the interpreter's files, as rootfs would collect them.
+func TestDepsScript(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "hello.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho hello\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree, stderr, code := fromscratch(t, "deps", script)
+	if code != 0 || !strings.HasPrefix(tree, "/bin/sh (dynamic)") || !strings.Contains(tree, script+" (program (a script run by /bin/sh))") {
+		t.Errorf("deps of a script: exit %d %s\n%s", code, stderr, tree)
+	}
+	list, stderr, code := fromscratch(t, "deps", "--list", script)
+	if code != 0 || !strings.HasPrefix(list, "/bin/sh\n/lib64/ld-linux-x86-64.so.2\n") {
+		t.Errorf("deps --list of a script: exit %d %s\n%s", code, stderr, list)
+	}
+}
