@@ -15,7 +15,7 @@ import (
 
 	"github.com/u-root/u-root/pkg/ldd"
 
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/elfscan"
 )
 
@@ -24,7 +24,7 @@ const loader = "/lib64/ld-linux-x86-64.so.2"
 // closurePeers are the peers of the closure section, for -peers.
 var closurePeers = []string{"loop", "lddtree", "uroot"}
 
-// childEnv makes this program, run again under collector/trace, do one
+// childEnv makes this program, run again under trace, do one
 // thing and exit: "closure" resolves the files given as arguments.
 const childEnv = "_FROMSCRATCH_BENCH_CHILD"
 
@@ -159,7 +159,7 @@ func closureSection(c *config) error {
 }
 
 // readOnce runs the same resolution again, in a child process traced by
-// collector/trace, and prints how many times each object was opened: the
+// trace, and prints how many times each object was opened: the
 // evidence that each is read once however many programs need it. elfscan
 // exposes no count of its own.
 func readOnce(files []string, objects map[string]bool) error {
@@ -202,7 +202,7 @@ func readOnce(files []string, objects map[string]bool) error {
 	if len(again) > 0 {
 		word = fmt.Sprintf("%d opened more than once: %s", len(again), strings.Join(again[:min(len(again), 5)], ", "))
 	}
-	fmt.Printf("  read once (the resolution traced by collector/trace; elfscan exposes no count): %d of %d objects opened, %d opens, %s; %d directories listed\n",
+	fmt.Printf("  read once (the resolution traced by trace; elfscan exposes no count): %d of %d objects opened, %d opens, %s; %d directories listed\n",
 		len(opens), len(objects), total, word, len(listed))
 	return nil
 }

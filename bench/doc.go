@@ -14,7 +14,7 @@
 //	                        this process, once per file (it runs INTERP
 //	                        --list FILE)
 //	         with our memory (peak RSS, bytes allocated) and, from a run of
-//	         the same resolution under collector/trace, how often each object
+//	         the same resolution under trace, how often each object
 //	         was opened (elfscan exposes no count of its own)
 //	rootfs   collector.Collect + collector.WriteDir of /usr/bin/curl against
 //	         lddtree --copy-to-tree of the same program, a fresh directory

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/image"
+	"github.com/fromscratch/fromscratch/image"
 )
 
 // imageSection writes curl's image to a docker tarball and compares it

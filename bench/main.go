@@ -31,7 +31,7 @@ type config struct {
 
 func main() {
 	if os.Getenv(childEnv) != "" {
-		// A run of this program under collector/trace (closure.go).
+		// A run of this program under trace (closure.go).
 		os.Exit(child(os.Getenv(childEnv), os.Args[1:]))
 	}
 	var c config

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
 // traceCommands are file-heavy: Python importing modules, and a shell

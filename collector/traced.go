@@ -43,7 +43,7 @@ type TracedFile struct {
 // the RUNPATH of the object that dlopened it, say), or the file was only
 // read and never loaded.
 //
-// The collector does not import the tracer; with collector/trace:
+// The collector does not import the tracer; with trace:
 //
 //	res, err := trace.Run(ctx, argv, nil)
 //	...

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/internal/testenv"
 )
 

@@ -6,7 +6,7 @@ import (
 	"log"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/image"
+	"github.com/fromscratch/fromscratch/image"
 	"github.com/fromscratch/fromscratch/elfscan"
 )
 

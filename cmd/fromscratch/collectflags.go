@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/image"
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/image"
+	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/elfscan"
 )
 

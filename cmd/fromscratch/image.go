@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/image"
+	"github.com/fromscratch/fromscratch/image"
 )
 
 var imageCommand = &command{

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/internal/testenv"
 )
 

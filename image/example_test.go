@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/collector/image"
+	"github.com/fromscratch/fromscratch/image"
 )
 
 // helloPlan is a plan made by hand of generated files only.

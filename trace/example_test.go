@@ -8,7 +8,7 @@ import (
 	"log"
 	"slices"
 
-	"github.com/fromscratch/fromscratch/collector/trace"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
 // Run a shell command and see which of the files it read an image of it

@@ -49,7 +49,7 @@ func build(t testing.TB, name string) string {
 		if bin.err != nil {
 			return
 		}
-		src := filepath.Join("..", "..", "testdata", "trace")
+		src := filepath.Join("..", "testdata", "trace")
 		for _, args := range [][]string{
 			{"-o", "dlopen", "dlopen.c", "-ldl"},
 			{"-shared", "-fPIC", "-o", "plugin.so", "plugin.c"},
