@@ -34,11 +34,13 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 	if err := c.addPrograms(roots); err != nil {
 		return nil, err
 	}
+	c.adding = true
 	for _, a := range cfg.adds {
 		if err := c.addUserPath(a.src, a.dst, "--add "+a.src); err != nil {
 			return nil, err
 		}
 	}
+	c.adding = false
 	if err := c.addTraced(cfg.traced); err != nil {
 		return nil, err
 	}
@@ -100,6 +102,9 @@ type collection struct {
 	// modules, libgcc_s and their closures): what they dlopen is the
 	// rule's business, not a warning for the user.
 	byRules map[string]bool
+	// adding is set while WithAdd's paths are added: a path of the plan
+	// they would change the type of is an error, not a warning.
+	adding bool
 }
 
 func newCollection(cfg *config, res *elfscan.Resolver) *collection {

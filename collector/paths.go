@@ -228,6 +228,11 @@ func (c *collection) addEntry(e *Entry, reason string, once bool) error {
 				old.Mode = e.Mode
 				delete(c.implicit, e.Path)
 			}
+		case c.adding && (old.Kind == Dir) != (e.Kind == Dir) || c.adding && old.Kind == Symlink && e.Kind != Symlink:
+			// What the user adds wins over what is planned later, but it
+			// may not change what is planned already: a directory
+			// turned into a file loses everything under it.
+			return fmt.Errorf("cannot add %s as %s: it is %s in the plan%s", e.Path, describeEntry(e), describeEntry(old), why(old))
 		case !sameEntry(old, e):
 			c.warn("%s: planned as %s, also wanted as %s (%s): kept the first", e.Path, describeEntry(old), describeEntry(e), reason)
 			return nil
@@ -251,11 +256,14 @@ func (c *collection) addEntry(e *Entry, reason string, once bool) error {
 // ensureParents adds the missing parent directories of p (mode 0755).
 func (c *collection) ensureParents(p string) error {
 	var missing []string
-	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+	for d := path.Dir(p); ; d = path.Dir(d) {
 		if old := c.entries[d]; old != nil {
 			if old.Kind != Dir {
-				return fmt.Errorf("cannot plan %s: %s is a %s in the plan", p, d, old.Kind)
+				return fmt.Errorf("cannot plan %s: %s is %s in the plan%s", p, d, describeEntry(old), why(old))
 			}
+			break
+		}
+		if d == "/" {
 			break
 		}
 		missing = append(missing, d)
@@ -281,6 +289,15 @@ func describeEntry(e *Entry) string {
 		return "a generated file"
 	}
 	return "a " + e.Kind.String()
+}
+
+// why is " (reasons)" of an entry, or "" when it has none (a parent
+// directory).
+func why(e *Entry) string {
+	if len(e.Reasons) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(e.Reasons, "; ") + ")"
 }
 
 func contains(list []string, s string) bool {
