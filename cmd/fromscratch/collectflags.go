@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/image"
 	"github.com/fromscratch/fromscratch/trace"
-	"github.com/fromscratch/fromscratch/elfscan"
 )
 
 // collectFlags are the flags of every command that builds a Plan.
@@ -51,13 +51,16 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
-	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
+	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION` (0: no limit)")
 }
 
 // plan builds the Plan for the command line: with --trace, args are
 // "PROG [FILE...] -- ARGS..." and PROG runs first; progOut receives the
 // traced program's standard output.
 func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Plan, error) {
+	if f.traceTimeout < 0 {
+		return nil, usageError{fmt.Errorf("--trace-timeout %v: negative (0 means no limit)", f.traceTimeout)}
+	}
 	paths, progArgs, err := f.fileArgs(fs)
 	if err != nil {
 		return nil, err
