@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -84,7 +86,8 @@ func (o digestFile) stage(_ context.Context, img v1.Image) (*staged, error) {
 }
 
 // stageFile writes a temporary file beside file with write; its commit
-// renames it to file, readable by all as a file made by cp would be.
+// renames it to file, with the mode os.Create gives (0666 less the umask),
+// not os.CreateTemp's 0600.
 func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*staged, error) {
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory", what)
@@ -99,7 +102,7 @@ func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*st
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = f.Chmod(0o666 &^ umask()) // as os.Create makes it
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -118,6 +121,24 @@ func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*st
 		},
 		abort: func() { os.Remove(f.Name()) },
 	}, nil
+}
+
+// umask is the process's file mode creation mask, read from
+// /proc/self/status: umask(2) can only read it by setting it, which would
+// race with files made meanwhile by other goroutines. 022 if unknown.
+func umask() fs.FileMode {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0o022
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return fs.FileMode(m) & fs.ModePerm
+			}
+		}
+	}
+	return 0o022
 }
 
 // createTemp creates a temporary file for name in dir, with an error that

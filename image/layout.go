@@ -70,6 +70,9 @@ func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 	if err == nil {
 		err = p.WriteImage(img)
 	}
+	if err == nil {
+		err = chmodFiles(tmp)
+	}
 	if err != nil {
 		abort()
 		return nil, fmt.Errorf("%s: %w", o, unwrapPathError(err))
@@ -124,7 +127,7 @@ func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
 	if err := o.index(p, img); err != nil {
 		return err
 	}
-	if err := os.Chmod(string(p), 0o755); err != nil {
+	if err := os.Chmod(string(p), 0o777&^umask()); err != nil {
 		return err
 	}
 	// rename(2) replaces an empty directory and fails on a full one (Go's
@@ -204,6 +207,20 @@ func moveBlobs(from, to string) error {
 			return unwrapPathError(err)
 		}
 		return unwrapLinkError(os.Rename(path, dst))
+	})
+}
+
+// chmodFiles gives every file of the layout at dir the mode a file made
+// by open(2) with 0666 has (the umask applies): layout writes a blob of
+// unknown digest, the layer, through os.CreateTemp (0600: another user's
+// skopeo cannot read the layout) and index.json and oci-layout with 0777.
+func chmodFiles(dir string) error {
+	perm := 0o666 &^ umask()
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		return unwrapPathError(os.Chmod(path, perm))
 	})
 }
 
