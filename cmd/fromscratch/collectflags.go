@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -55,9 +54,8 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 }
 
 // plan builds the Plan for the command line: with --trace, args are
-// "PROG [FILE...] -- ARGS..." and PROG runs first; progOut receives the
-// traced program's standard output.
-func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Plan, error) {
+// "PROG [FILE...] -- ARGS..." and PROG runs first.
+func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 	if f.traceTimeout < 0 {
 		return nil, usageError{fmt.Errorf("--trace-timeout %v: negative (0 means no limit)", f.traceTimeout)}
 	}
@@ -106,7 +104,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 		if f.root != "/" && f.root != "" {
 			return nil, usageError{fmt.Errorf("--trace runs the program on this machine and cannot be combined with --root")}
 		}
-		traced, err := f.runTrace(paths[0], progArgs, progOut)
+		traced, err := f.runTrace(paths[0], progArgs)
 		if err != nil {
 			return nil, err
 		}
@@ -198,15 +196,17 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 }
 
 // runTrace runs prog under the tracer, with this command's standard input
-// and the program's output on progOut and stderr, and returns the files
+// and both of the program's outputs on this command's standard error (one
+// rule for every command: the program's output never mixes with
+// fromscratch's own, the tree, the plan or the digest), and returns the files
 // it used, each with the first process that used it as its reason.
 // Result.Files has left out /proc, /sys, /dev, what the run wrote or
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
-func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) ([]collector.TracedFile, error) {
+func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
 	res, err := trace.Run(context.Background(), append([]string{prog}, args...), &trace.Options{
 		Stdin:   os.Stdin,
-		Stdout:  progOut,
+		Stdout:  errw,
 		Stderr:  errw,
 		Timeout: f.traceTimeout,
 	})

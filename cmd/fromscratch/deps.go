@@ -59,7 +59,7 @@ it, after everything that was found, and the exit status is 1.`,
 				}
 			}
 			if g == nil {
-				if p, err = cf.plan(fs, errw); err != nil {
+				if p, err = cf.plan(fs); err != nil {
 					return err
 				}
 				if g, err = cf.loaderGraph(p); err != nil {

@@ -44,3 +44,37 @@ func TestTraceTimeoutNegativeRefused(t *testing.T) {
 		t.Errorf("--trace-timeout 0: exit %d: %s", code, stderr)
 	}
 }
+
+// The traced program's stdout and stderr go to fromscratch's stderr in
+// every command: fromscratch's stdout holds its own output alone (the
+// tree, the list, the plan, the digest, or nothing with -q).
+func TestTracedOutputOnStderr(t *testing.T) {
+	out := t.TempDir()
+	const marker = "MARKER-from-the-traced-program"
+	prog := []string{"/bin/sh", "--", "-c", "echo " + marker + "-out; echo " + marker + "-err >&2"}
+	for _, tc := range []struct {
+		args   []string
+		stdout func(string) bool
+	}{
+		{[]string{"deps"}, func(s string) bool { return strings.HasPrefix(s, "/bin/sh (") }},
+		{[]string{"deps", "--list"}, func(s string) bool { return strings.HasPrefix(s, "/bin/sh\n") }},
+		{[]string{"deps", "--plan"}, func(s string) bool { return strings.Contains(s, " /bin/sh") }},
+		{[]string{"deps", "--json"}, func(s string) bool { return strings.HasPrefix(s, "{") }},
+		{[]string{"rootfs", "-o", filepath.Join(out, "r")}, func(s string) bool { return s == "" }},
+		{[]string{"image", "--oci-layout", filepath.Join(out, "oci")}, digestLine.MatchString},
+		{[]string{"image", "-q", "--oci-layout", filepath.Join(out, "oci2")}, func(s string) bool { return s == "" }},
+	} {
+		stdout, stderr, code := traceCLI(t, "", append(append(tc.args, "--trace"), prog...)...)
+		name := strings.Join(tc.args[:min(2, len(tc.args))], " ")
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", name, code, stderr)
+			continue
+		}
+		if strings.Contains(stdout, marker) || !tc.stdout(stdout) {
+			t.Errorf("%s: stdout %q holds the program's output or not the command's", name, stdout)
+		}
+		if !strings.Contains(stderr, marker+"-out\n") || !strings.Contains(stderr, marker+"-err\n") {
+			t.Errorf("%s: stderr %q lacks the program's output", name, stderr)
+		}
+	}
+}

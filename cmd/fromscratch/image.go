@@ -133,11 +133,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := image.Check(outs...); err != nil {
 		return err
 	}
-	progOut := out
-	if f.quiet {
-		progOut = errw
-	}
-	plan, err := cf.plan(fs, progOut)
+	plan, err := cf.plan(fs)
 	if err != nil {
 		return err
 	}

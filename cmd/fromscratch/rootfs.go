@@ -36,7 +36,7 @@ A library the loader would not find is an error (exit 1) unless
 			if err != nil {
 				return err
 			}
-			plan, err := cf.plan(fs, out)
+			plan, err := cf.plan(fs)
 			if err != nil {
 				return err
 			}
