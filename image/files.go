@@ -92,6 +92,9 @@ func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*st
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory", what)
 	}
+	if err := checkReplaceable(file); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
 	f, err := createTemp(filepath.Dir(file), filepath.Base(file))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

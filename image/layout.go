@@ -107,6 +107,9 @@ func (o *layoutOutput) exists() (bool, error) {
 	case len(entries) == 0:
 		return false, nil
 	}
+	if err := checkRegularTree(o.dir); err != nil {
+		return false, err
+	}
 	if _, err := layout.FromPath(o.dir); err != nil {
 		return false, errNotLayout
 	}
@@ -143,9 +146,9 @@ func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
 		return err
 	}
 	defer unlock()
-	index, err := os.ReadFile(filepath.Join(o.dir, "index.json"))
+	index, err := readRegular(filepath.Join(o.dir, "index.json"))
 	if err != nil {
-		return errNotLayout
+		return fmt.Errorf("%w: %w", errNotLayout, err)
 	}
 	if err := p.WriteFile("index.json", index, 0o644); err != nil {
 		return err

@@ -3,6 +3,8 @@ package main
 import (
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 	"testing"
 )
 
@@ -77,4 +79,40 @@ func TestTracedOutputOnStderr(t *testing.T) {
 			t.Errorf("%s: stderr %q lacks the program's output", name, stderr)
 		}
 	}
+}
+
+// A FIFO given where a file is read (--base, --add, a FILE, --ld-so-conf
+// in the root) or replaced (--digest-file, --tarball) is refused at once
+// with one line; nothing hangs, nothing is written.
+func TestNonRegularInputsRefused(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tarball := filepath.Join(out, "i.tar")
+	for _, args := range [][]string{
+		{"image", "--base", fifo, "--tarball", tarball, "/bin/true"},
+		{"image", "--base", fifo + ":x:1", "--tarball", tarball, "/bin/true"},
+		{"image", "--digest-file", fifo, "--tarball", tarball, "/bin/true"},
+		{"image", "--tarball", fifo, "/bin/true"},
+		{"rootfs", "-o", filepath.Join(out, "r"), "--add", fifo, "/bin/true"},
+		{"rootfs", "-o", filepath.Join(out, "r"), "--add", fifo + ":/x", "/bin/true"},
+		{"deps", fifo},
+	} {
+		done := make(chan struct{})
+		var stderr string
+		var code int
+		go func() {
+			defer close(done)
+			_, stderr, code = fromscratch(t, args...)
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%q hangs", args)
+		}
+		oneLineError(t, stderr, code, fifo, "not a regular file")
+	}
+	emptyDir(t, out)
 }
