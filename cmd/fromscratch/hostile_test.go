@@ -4,8 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 )
 
 // --add SRC:/ and an --add that would change a planned path's type are
