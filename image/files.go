@@ -46,7 +46,7 @@ func (o *tarballOutput) check() error {
 	return nil
 }
 
-func (o *tarballOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o *tarballOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	var ref name.Reference
 	if o.tag != nil {
 		ref = *o.tag
@@ -60,8 +60,8 @@ func (o *tarballOutput) stage(_ context.Context, img v1.Image) (*staged, error) 
 			return nil, fmt.Errorf("%s: %w", o, err)
 		}
 	}
-	return stageFile(o, o.file, func(w io.Writer) error {
-		return tarball.Write(ref, img, w)
+	return stageFile(ctx, o, o.file, func(w io.Writer) error {
+		return tarball.Write(ref, withContext(ctx, img), w)
 	})
 }
 
@@ -74,21 +74,22 @@ type digestFile string
 func (o digestFile) String() string { return "digest file " + string(o) }
 func (o digestFile) check() error   { return nil }
 
-func (o digestFile) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o digestFile) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	d, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
-	return stageFile(o, string(o), func(w io.Writer) error {
+	return stageFile(ctx, o, string(o), func(w io.Writer) error {
 		_, err := io.WriteString(w, d.String())
 		return err
 	})
 }
 
-// stageFile writes a temporary file beside file with write; its commit
+// stageFile writes a temporary file beside file with write, stopping when
+// ctx is done (the file is then removed); its commit
 // renames it to file, with the mode os.Create gives (0666 less the umask),
 // not os.CreateTemp's 0600.
-func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*staged, error) {
+func stageFile(ctx context.Context, what fmt.Stringer, file string, write func(io.Writer) error) (*staged, error) {
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory", what)
 	}
@@ -99,7 +100,7 @@ func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*st
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(ctxWriter{f, ctx}, 1<<20)
 	err = write(bw)
 	if err == nil {
 		err = bw.Flush()

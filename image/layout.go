@@ -57,7 +57,7 @@ func (o *layoutOutput) check() error {
 	return nil
 }
 
-func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o *layoutOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	if _, err := o.exists(); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
@@ -68,7 +68,7 @@ func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 	abort := func() { os.RemoveAll(tmp) }
 	p, err := layout.Write(tmp, empty.Index)
 	if err == nil {
-		err = p.WriteImage(img)
+		err = p.WriteImage(withContext(ctx, img))
 	}
 	if err == nil {
 		err = chmodFiles(tmp)

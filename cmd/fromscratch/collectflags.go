@@ -204,7 +204,7 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
 func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
-	res, err := trace.Run(context.Background(), append([]string{prog}, args...), &trace.Options{
+	res, err := trace.Run(cmdCtx, append([]string{prog}, args...), &trace.Options{
 		Stdin:   os.Stdin,
 		Stdout:  errw,
 		Stderr:  errw,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -148,7 +147,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if platform != nil {
 			p = *platform
 		}
-		base, err := image.LoadBase(context.Background(), f.base, p)
+		base, err := image.LoadBase(cmdCtx, f.base, p)
 		if err != nil {
 			return err
 		}
@@ -182,7 +181,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	digest, err := image.Write(context.Background(), img, outs...)
+	digest, err := image.Write(cmdCtx, img, outs...)
 	if err != nil {
 		return err
 	}

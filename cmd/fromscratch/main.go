@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +83,10 @@ func lookup(name string) *command {
 // out and errw are where commands print; run sets them.
 var out, errw io.Writer = os.Stdout, os.Stderr
 
+// cmdCtx is the context of the running command, cancelled on SIGINT and
+// SIGTERM (cancelOnSignal); runCommand sets it.
+var cmdCtx = context.Background()
+
 func runCommand(c *command, args []string) int {
 	fs := pflag.NewFlagSet("fromscratch "+c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
@@ -97,8 +102,16 @@ func runCommand(c *command, args []string) int {
 		commandUsage(out, c, fs)
 		return 0
 	}
+	var stop func()
+	cmdCtx, stop = cancelOnSignal()
 	err := do(fs.Args())
+	stop()
 	var ue usageError
+	if err != nil {
+		if code, ok := interruptedExit(cmdCtx, c.name); ok {
+			return code
+		}
+	}
 	switch {
 	case err == nil:
 		return 0

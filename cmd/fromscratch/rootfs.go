@@ -43,7 +43,7 @@ A library the loader would not find is an error (exit 1) unless
 			if err := cf.checkPlan(plan); err != nil {
 				return err
 			}
-			opts := []collector.WriteOption{collector.WithModTime(mtime)}
+			opts := []collector.WriteOption{collector.WithModTime(mtime), collector.WithContext(cmdCtx)}
 			if force {
 				opts = append(opts, collector.WithForce())
 			}
