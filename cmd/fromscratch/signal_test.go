@@ -60,8 +60,12 @@ func TestInterruptRemovesStaging(t *testing.T) {
 		code int
 	}{
 		{"rootfs", syscall.SIGINT, func(out string) []string { return []string{"rootfs", "-o", filepath.Join(out, "r")} }, 130},
-		{"tarball", syscall.SIGTERM, func(out string) []string { return []string{"image", "--compression", "zstd", "--tarball", filepath.Join(out, "i.tar")} }, 143},
-		{"layout", syscall.SIGINT, func(out string) []string { return []string{"image", "--compression", "zstd", "--oci-layout", filepath.Join(out, "oci")} }, 130},
+		{"tarball", syscall.SIGTERM, func(out string) []string {
+			return []string{"image", "--compression", "zstd", "--tarball", filepath.Join(out, "i.tar")}
+		}, 143},
+		{"layout", syscall.SIGINT, func(out string) []string {
+			return []string{"image", "--compression", "zstd", "--oci-layout", filepath.Join(out, "oci")}
+		}, 130},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
