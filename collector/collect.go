@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // Collect plans the root filesystem in which the programs roots (paths
@@ -125,8 +126,18 @@ func newCollection(cfg *config, res *elfscan.Resolver) *collection {
 	}
 }
 
-// warn adds a warning to the plan, once.
+// warn adds a warning to the plan, once. Its string and error arguments
+// are quoted where they need it (quote.Name): a file name with a newline
+// or an escape sequence cannot forge a line or drive a terminal.
 func (c *collection) warn(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = quote.Name(v)
+		case error:
+			args[i] = quote.Name(v.Error())
+		}
+	}
 	w := fmt.Sprintf(format, args...)
 	if !c.warned[w] {
 		c.warned[w] = true

@@ -14,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/image"
+	"github.com/fromscratch/fromscratch/internal/quote"
 	"github.com/fromscratch/fromscratch/trace"
 )
 
@@ -218,9 +219,9 @@ func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedF
 	}
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", prog, int(res.Signal), res.Signal)
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", quote.Name(prog), int(res.Signal), res.Signal)
 	case res.ExitCode != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", prog, res.ExitCode)
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", quote.Name(prog), res.ExitCode)
 	}
 	return tracedFiles(res), nil
 }
@@ -257,7 +258,7 @@ func tracedReason(a trace.Access) string {
 // that a failure is one line.
 func printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
-		fmt.Fprintf(errw, "fromscratch: warning: %s\n", w)
+		fmt.Fprintf(errw, "fromscratch: warning: %s\n", quote.Words(w))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // Exit codes: 1 means the job was done but something is missing (a library
@@ -95,7 +97,7 @@ func runCommand(c *command, args []string) int {
 	help := fs.BoolP("help", "h", false, "show this help")
 	fs.SetInterspersed(true)
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+		fmt.Fprintf(errw, "fromscratch %s: %s (see fromscratch %s --help)\n", c.name, oneLine(err), c.name)
 		return exitError
 	}
 	if *help {
@@ -118,7 +120,7 @@ func runCommand(c *command, args []string) int {
 	case errors.Is(err, errMissing):
 		return exitMissing
 	case errors.As(err, &ue):
-		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+		fmt.Fprintf(errw, "fromscratch %s: %s (see fromscratch %s --help)\n", c.name, oneLine(err), c.name)
 	default:
 		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, oneLine(err))
 	}
@@ -126,9 +128,11 @@ func runCommand(c *command, args []string) int {
 }
 
 // oneLine keeps an error to one line: wrapped multi-line messages from
-// dependencies would otherwise break the one-line-error rule.
+// dependencies would otherwise break the one-line-error rule, and a word
+// with a control character or bytes that are not UTF-8 (a hostile file
+// name) is quoted.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return quote.Words(err.Error())
 }
 
 func mainUsage(w io.Writer) {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 var rootfsCommand = &command{
@@ -52,7 +53,7 @@ A library the loader would not find is an error (exit 1) unless
 			}
 			printWarnings(plan)
 			files, size := planSize(plan)
-			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", output, len(plan.Entries), files, humanSize(size))
+			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", quote.Name(output), len(plan.Entries), files, humanSize(size))
 			return nil
 		}
 	},
