@@ -274,7 +274,7 @@ func (f *collectFlags) checkPlan(plan *collector.Plan) error {
 	if plan.Graph == nil || f.allowMissing {
 		return nil
 	}
-	if err := reportMissing(plan.Graph); err != nil {
+	if err := reportMissing(plan.Graph, f.workDir()); err != nil {
 		return fmt.Errorf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
 			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))
 	}

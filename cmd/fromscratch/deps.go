@@ -77,13 +77,13 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 			case plan:
 				writePlan(out, p)
 			case asJSON:
-				err = writeJSON(out, g, extras(p, g))
+				err = writeJSON(out, g, extras(p, g), cf.workDir())
 			case list:
 				for _, o := range g.Objects() {
 					fmt.Fprintln(out, quote.Name(o.Path))
 				}
 			default:
-				writeTree(out, g)
+				writeTree(out, g, cf.workDir())
 				writeExtras(out, extras(p, g))
 			}
 			if err != nil {
@@ -92,7 +92,7 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 			if p != nil {
 				printWarnings(p)
 			}
-			return reportMissing(g)
+			return reportMissing(g, cf.workDir())
 		}
 	},
 }
@@ -165,10 +165,10 @@ func reasonsText(reasons []string) string {
 
 // reportMissing prints every missing library with the chain that needs it
 // and returns errMissing if there was one.
-func reportMissing(g *elfscan.Graph) error {
+func reportMissing(g *elfscan.Graph, workdir string) error {
 	missing := g.Missing()
 	for _, m := range missing {
-		fmt.Fprintf(errw, "%s (needed by %s): not found\n", quote.Name(m.Name), chainText(m.By))
+		fmt.Fprintf(errw, "%s (needed by %s): not found%s\n", quote.Name(m.Name), chainText(m.By), fromWorkDir(m.Name, workdir))
 	}
 	if len(missing) > 0 {
 		return errMissing
@@ -192,7 +192,7 @@ func chainText(o *elfscan.Object) string {
 
 // writeTree prints each closure as lddtree does: every object under the
 // object whose request first loaded it.
-func writeTree(w io.Writer, g *elfscan.Graph) {
+func writeTree(w io.Writer, g *elfscan.Graph, workdir string) {
 	for _, c := range g.Closures {
 		children := map[*elfscan.Object][]*elfscan.Object{}
 		for _, o := range c.Objects {
@@ -216,11 +216,11 @@ func writeTree(w io.Writer, g *elfscan.Graph) {
 				if k == c.Interp {
 					continue
 				}
-				fmt.Fprintf(w, "%s%s => %s%s [%s]\n", indent, quote.Name(k.Name), quote.Name(k.Path), realSuffix(k), k.Step)
+				fmt.Fprintf(w, "%s%s => %s%s [%s]%s\n", indent, quote.Name(k.Name), quote.Name(k.Path), realSuffix(k), k.Step, fromWorkDir(k.Name, workdir))
 				walk(k, depth+1)
 			}
 			for _, name := range missing[o] {
-				fmt.Fprintf(w, "%s%s => not found\n", indent, quote.Name(name))
+				fmt.Fprintf(w, "%s%s => not found%s\n", indent, quote.Name(name), fromWorkDir(name, workdir))
 			}
 		}
 		walk(root, 1)
@@ -243,6 +243,16 @@ func writeVariants(w io.Writer, c *elfscan.Closure) {
 	for _, p := range paths {
 		fmt.Fprintf(w, "        %s: %s\n", quote.Name(p), strings.Join(c.HWCapsVariants[p], ", "))
 	}
+}
+
+// fromWorkDir says, for a relative DT_NEEDED path with a slash, which
+// working directory the loader was assumed to open it from (--workdir):
+// the one the program runs in decides what it loads.
+func fromWorkDir(name, workdir string) string {
+	if !strings.Contains(name, "/") || strings.HasPrefix(name, "/") || strings.Contains(name, "$") {
+		return ""
+	}
+	return " (relative: from the working directory " + quote.Name(workdir) + ", --workdir)"
 }
 
 func realSuffix(o *elfscan.Object) string {
@@ -294,7 +304,7 @@ type jsonClosure struct {
 // writeJSON prints the graph: per closure, every object in load order with
 // the name that loaded it, its requester, the search step and the links on
 // the way, then the missing names with their chains.
-func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
+func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry, workdir string) error {
 	closures := []jsonClosure{}
 	for _, c := range g.Closures {
 		jc := jsonClosure{Root: jsonName(c.Root.Path), Objects: []jsonObject{}, Missing: []jsonMissing{}, HWCapsVariants: c.HWCapsVariants}
@@ -348,5 +358,7 @@ func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
 	for _, e := range extras {
 		ex = append(ex, jsonExtra{Path: jsonName(e.Path), Kind: e.Kind.String(), Target: jsonName(e.Target), Reasons: jsonNames(e.Reasons)})
 	}
-	return enc.Encode(map[string]any{"closures": closures, "extras": ex})
+	// workdir is the working directory relative DT_NEEDED paths were
+	// opened from.
+	return enc.Encode(map[string]any{"closures": closures, "extras": ex, "workdir": jsonName(workdir)})
 }

@@ -37,7 +37,7 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 
 type imageFlags struct {
 	ociLayout, tarball, tag, push, base, digestFile string
-	platform, user, workdir, compression, epoch     string
+	platform, user, compression, epoch              string
 	entrypoint, cmd                                 []string
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
@@ -57,7 +57,6 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
 	fs.StringVar(&f.user, "user", "", "run as `USER[:GROUP]` (numeric ids work in any image)")
 	fs.BoolVar(&f.nonroot, "nonroot", false, "run as 65532:65532 (nonroot)")
-	fs.StringVar(&f.workdir, "workdir", "", "the working `DIR`")
 	fs.StringArrayVar(&f.labels, "label", nil, "a config label `KEY=VALUE`; repeatable")
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "a manifest annotation `KEY=VALUE`; repeatable")
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
@@ -168,8 +167,8 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	case f.user != "":
 		opts = append(opts, image.WithUser(f.user))
 	}
-	if f.workdir != "" {
-		opts = append(opts, image.WithWorkingDir(f.workdir))
+	if cf.workdir != "" {
+		opts = append(opts, image.WithWorkingDir(cf.workdir))
 	}
 	if len(labels) > 0 {
 		opts = append(opts, image.WithLabels(labels))
