@@ -85,8 +85,8 @@ func lookup(name string) *command {
 // out and errw are where commands print; run sets them.
 var out, errw io.Writer = os.Stdout, os.Stderr
 
-// cmdCtx is the context of the running command, cancelled on SIGINT and
-// SIGTERM (cancelOnSignal); runCommand sets it.
+// cmdCtx is the context of the running command, cancelled on SIGINT,
+// SIGTERM and SIGHUP (cancelOnSignal); runCommand sets it.
 var cmdCtx = context.Background()
 
 func runCommand(c *command, args []string) int {

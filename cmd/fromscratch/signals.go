@@ -8,8 +8,8 @@ import (
 	"syscall"
 )
 
-// interrupted is the cause of the command's context when SIGINT or
-// SIGTERM arrives: the writers stop, remove their temporary output
+// interrupted is the cause of the command's context when SIGINT, SIGTERM
+// or SIGHUP (the terminal closed) arrives: the writers stop, remove their temporary output
 // (.NAME.tmp-*) and return it, and the command exits 128+signal.
 type interrupted struct{ sig syscall.Signal }
 
@@ -21,6 +21,8 @@ func signalName(s syscall.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return s.String()
 }
@@ -29,13 +31,13 @@ func signalName(s syscall.Signal) string {
 func (e interrupted) exitCode() int { return 128 + int(e.sig) }
 
 // cancelOnSignal returns a context cancelled with an interrupted cause on
-// the first SIGINT or SIGTERM. After that first one the signals have their
+// the first SIGINT, SIGTERM or SIGHUP. After that first one the signals have their
 // default action again: a second one kills at once, cleanup or not.
 // stop releases the signals.
 func cancelOnSignal() (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
