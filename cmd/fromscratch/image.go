@@ -43,6 +43,7 @@ type imageFlags struct {
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
+	sbom                                            sbomFlags
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -64,6 +65,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
+	f.sbom.register(fs)
 }
 
 func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
@@ -76,6 +78,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	mtime, err := sourceDateEpoch(f.epoch)
 	if err != nil {
+		return err
+	}
+	if err := f.sbom.parse(); err != nil {
 		return err
 	}
 	var opts []image.Option
@@ -123,6 +128,11 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		var popts []image.PushOption
 		if !f.quiet && isTerminal(os.Stderr) {
 			popts = append(popts, image.WithProgress(errw))
+		}
+		if !f.quiet {
+			popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) {
+				fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s by the %s\n", f.push, m)
+			}))
 		}
 		outs = append(outs, image.Registry(f.push, popts...))
 	}
@@ -182,12 +192,19 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if len(annotations) > 0 {
 		opts = append(opts, image.WithAnnotations(annotations))
 	}
-	img, err := image.Build(plan, opts...)
+	sboms, err := f.sbom.make(plan, tag, mtime)
+	if err != nil {
+		return err
+	}
+	img, err := image.Build(plan, append(opts, sboms.imageOptions()...)...)
 	if err != nil {
 		return err
 	}
 	digest, err := image.Write(context.Background(), img, outs...)
 	if err != nil {
+		return err
+	}
+	if err := sboms.write(); err != nil {
 		return err
 	}
 	printWarnings(plan)
