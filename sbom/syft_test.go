@@ -86,7 +86,7 @@ func syftDebs(t *testing.T, syft string, args ...string) map[string]string {
 	var doc struct {
 		Artifacts []struct {
 			Name, Version, Type, PURL string
-			Metadata            struct{ Architecture string }
+			Metadata                  struct{ Architecture string }
 		}
 	}
 	if err := json.Unmarshal(out, &doc); err != nil {
