@@ -200,11 +200,16 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	digest, err := image.Write(context.Background(), img, outs...)
+	commitSBOMs, abortSBOMs, err := sboms.stage()
 	if err != nil {
 		return err
 	}
-	if err := sboms.write(); err != nil {
+	digest, err := image.Write(context.Background(), img, outs...)
+	if err != nil {
+		abortSBOMs()
+		return err
+	}
+	if err := commitSBOMs(); err != nil {
 		return err
 	}
 	printWarnings(plan)

@@ -57,10 +57,15 @@ A library the loader would not find is an error (exit 1) unless
 			if err != nil {
 				return err
 			}
-			if err := collector.WriteDir(plan, output, opts...); err != nil {
+			commitSBOMs, abortSBOMs, err := sboms.stage()
+			if err != nil {
 				return err
 			}
-			if err := sboms.write(); err != nil {
+			if err := collector.WriteDir(plan, output, opts...); err != nil {
+				abortSBOMs()
+				return err
+			}
+			if err := commitSBOMs(); err != nil {
 				return err
 			}
 			printWarnings(plan)

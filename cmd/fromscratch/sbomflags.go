@@ -93,22 +93,33 @@ func (d *sbomDocs) imageOptions() []image.Option {
 	return opts
 }
 
-// write writes every file: each to a temporary file beside it, then all
-// renamed, so that a failure leaves none half-written.
-func (d *sbomDocs) write() error {
-	if d == nil {
-		return nil
-	}
+// stage writes every file to a temporary file beside it; commit renames
+// them all, abort removes them: a failure (of the SBOMs or of the image
+// or root filesystem written between) leaves none half-written.
+func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 	var tmps []string
-	defer func() {
+	abort = func() {
 		for _, t := range tmps {
 			os.Remove(t)
 		}
-	}()
+	}
+	commit = func() error {
+		for i, o := range d.outs {
+			if err := os.Rename(tmps[i], o.file); err != nil {
+				abort()
+				return fmt.Errorf("--sbom %s: %w", o.file, err)
+			}
+		}
+		return nil
+	}
+	if d == nil {
+		return commit, abort, nil
+	}
 	for _, o := range d.outs {
 		tmp, err := os.CreateTemp(filepath.Dir(o.file), "."+filepath.Base(o.file)+".tmp-*")
 		if err != nil {
-			return fmt.Errorf("--sbom %s: cannot write in %s: %w", o.file, filepath.Dir(o.file), unwrapPath(err))
+			abort()
+			return nil, nil, fmt.Errorf("--sbom %s: cannot write in %s: %w", o.file, filepath.Dir(o.file), unwrapPath(err))
 		}
 		tmps = append(tmps, tmp.Name())
 		_, err = tmp.Write(d.data[o.format])
@@ -119,16 +130,11 @@ func (d *sbomDocs) write() error {
 			err = os.Chmod(tmp.Name(), 0o644)
 		}
 		if err != nil {
-			return fmt.Errorf("--sbom %s: %w", o.file, unwrapPath(err))
+			abort()
+			return nil, nil, fmt.Errorf("--sbom %s: %w", o.file, unwrapPath(err))
 		}
 	}
-	for i, o := range d.outs {
-		if err := os.Rename(tmps[i], o.file); err != nil {
-			return fmt.Errorf("--sbom %s: %w", o.file, err)
-		}
-	}
-	tmps = nil
-	return nil
+	return commit, abort, nil
 }
 
 // unwrapPath drops the path of an *os.PathError: the message names it.
