@@ -89,20 +89,12 @@ func expression(v string, refs map[string]string) string {
 // names already SPDX ids (Apache-2.0, ISC, Zlib, MPL-2.0…) are in
 // spdxSame. The GNU licences are spdxGNU's.
 var spdxNames = map[string]string{
-	"expat":        "MIT",
-	"bsd-2-clause": "BSD-2-Clause",
-	"bsd-3-clause": "BSD-3-Clause",
-	"bsd-4-clause": "BSD-4-Clause",
-	"artistic":     "Artistic-1.0",
-	"perl":         "Artistic-1.0-Perl",
-	"psf-2":        "PSF-2.0",
-	"python":       "Python-2.0",
-	"cc0":          "CC0-1.0",
-	"zlib":         "Zlib",
-	"openssl":      "OpenSSL",
-	"curl":         "curl",
-	"x11":          "X11",
-	"bsl-1.0":      "BSL-1.0",
+	"expat":    "MIT",
+	"artistic": "Artistic-1.0",
+	"perl":     "Artistic-1.0-Perl",
+	"psf-2":    "PSF-2.0",
+	"python":   "Python-2.0",
+	"cc0":      "CC0-1.0",
 }
 
 // spdxSame are SPDX ids that Debian writes as they are (any case).
@@ -112,6 +104,7 @@ var spdxSame = []string{
 	"Zlib", "BSD-2-Clause", "BSD-3-Clause", "Unicode-DFS-2016", "OpenSSL", "PostgreSQL",
 	"BSL-1.0", "0BSD", "Unlicense", "WTFPL", "blessing", "ICU", "NTP", "HPND", "Libpng",
 	"libtiff", "FTL", "EPL-1.0", "EPL-2.0", "CDDL-1.0", "OFL-1.1", "Sleepycat", "bzip2-1.0.6",
+	"BSD-4-Clause-UC", "BSD-1-Clause", "FSFUL", "FSFULLR", "FSFAP", "OLDAP-2.8", "MIT-CMU", "X11", "curl",
 }
 
 // spdxGNU matches the GNU licence names of DEP-5: GPL-2, GPL-2+,
