@@ -118,6 +118,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		tag = "fromscratch:latest"
 	}
 	var outs []image.Output
+	var attachedBy image.ReferrersMethod // how --push attached the SBOMs
 	if f.ociLayout != "" {
 		outs = append(outs, image.OCILayout(f.ociLayout, tag))
 	}
@@ -129,11 +130,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if !f.quiet && isTerminal(os.Stderr) {
 			popts = append(popts, image.WithProgress(errw))
 		}
-		if !f.quiet {
-			popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) {
-				fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s by the %s\n", f.push, m)
-			}))
-		}
+		popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) { attachedBy = m }))
 		outs = append(outs, image.Registry(f.push, popts...))
 	}
 	if f.digestFile != "" {
@@ -214,6 +211,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	printWarnings(plan)
 	if !f.quiet {
+		printAttached(f.push, digest, attachedBy)
 		fmt.Fprintln(out, digest)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
@@ -143,4 +144,14 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// printAttached says how the push attached the SBOMs, and why.
+func printAttached(ref string, digest v1.Hash, m image.ReferrersMethod) {
+	switch m {
+	case image.ReferrersAPI:
+		fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s@%s as referrers: the registry has the referrers API\n", ref, digest)
+	case image.ReferrersTag:
+		fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s@%s as referrers and tagged %s: the registry has no referrers API\n", ref, digest, image.SBOMTag(digest))
+	}
 }
