@@ -159,8 +159,8 @@ func targetSuffix(e *collector.Entry) string {
 
 // reasonsText is the reasons of an entry on one line, each quoted if it
 // holds a name that needs it.
-func reasonsText(reasons []string) string {
-	return quote.Names(reasons, "; ")
+func reasonsText(reasons []collector.Reason) string {
+	return quote.Names(collector.Texts(reasons), "; ")
 }
 
 // reportMissing prints every missing library with the chain that needs it
@@ -349,14 +349,14 @@ func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry, workdir 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	type jsonExtra struct {
-		Path    jsonName   `json:"path"`
-		Kind    string     `json:"kind"`
-		Target  jsonName   `json:"target,omitempty"`
-		Reasons []jsonName `json:"reasons"`
+		Path    jsonName     `json:"path"`
+		Kind    string       `json:"kind"`
+		Target  jsonName     `json:"target,omitempty"`
+		Reasons []jsonReason `json:"reasons"`
 	}
 	ex := []jsonExtra{}
 	for _, e := range extras {
-		ex = append(ex, jsonExtra{Path: jsonName(e.Path), Kind: e.Kind.String(), Target: jsonName(e.Target), Reasons: jsonNames(e.Reasons)})
+		ex = append(ex, jsonExtra{Path: jsonName(e.Path), Kind: e.Kind.String(), Target: jsonName(e.Target), Reasons: jsonReasons(e.Reasons)})
 	}
 	// workdir is the working directory relative DT_NEEDED paths were
 	// opened from.

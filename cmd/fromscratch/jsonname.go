@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fromscratch/fromscratch/collector"
 )
 
 // jsonName is a file name in --json output. encoding/json turns bytes that
@@ -52,6 +54,23 @@ func jsonNames(list []string) []jsonName {
 	out := make([]jsonName, len(list))
 	for i, s := range list {
 		out[i] = jsonName(s)
+	}
+	return out
+}
+
+// jsonReason is a collector.Reason, as its MarshalJSON writes it, with the
+// names in it written losslessly.
+type jsonReason struct {
+	Rule      collector.Rule `json:"rule"`
+	Requester jsonName       `json:"requester,omitempty"`
+	Evidence  jsonName       `json:"evidence,omitempty"`
+	Text      jsonName       `json:"text"`
+}
+
+func jsonReasons(list []collector.Reason) []jsonReason {
+	out := make([]jsonReason, len(list))
+	for i, r := range list {
+		out[i] = jsonReason{Rule: r.Rule, Requester: jsonName(r.Requester), Evidence: jsonName(r.Evidence), Text: jsonName(r.String())}
 	}
 	return out
 }
