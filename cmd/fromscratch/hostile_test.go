@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -115,4 +116,24 @@ func TestNonRegularInputsRefused(t *testing.T) {
 		oneLineError(t, stderr, code, fifo, "not a regular file")
 	}
 	emptyDir(t, out)
+}
+
+// --sbom is renamed over its FILE like --tarball: a FIFO or a device node
+// there is refused before any work, and left as it was.
+func TestSBOMNotRenamedOverDevices(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{fifo, "/dev/null"} {
+		_, stderr, code := fromscratch(t, "rootfs", "-o", filepath.Join(dir, "r"), "--sbom", "spdx="+file, "/bin/true")
+		oneLineError(t, stderr, code, file, "not a regular file")
+	}
+	if st, err := os.Lstat("/dev/null"); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r")); err == nil {
+		t.Errorf("a refused run wrote its output")
+	}
 }
