@@ -216,7 +216,7 @@ func writeTree(w io.Writer, g *elfscan.Graph, workdir string) {
 				if k == c.Interp {
 					continue
 				}
-				fmt.Fprintf(w, "%s%s => %s%s [%s]%s\n", indent, quote.Name(k.Name), quote.Name(k.Path), realSuffix(k), k.Step, fromWorkDir(k.Name, workdir))
+				fmt.Fprintf(w, "%s%s => %s%s [%s]%s\n", indent, quote.Name(k.Name), quote.Name(k.Path), realSuffix(k), k.Step, objectFromWorkDir(k, workdir))
 				walk(k, depth+1)
 			}
 			for _, name := range missing[o] {
@@ -253,6 +253,22 @@ func fromWorkDir(name, workdir string) string {
 		return ""
 	}
 	return " (relative: from the working directory " + quote.Name(workdir) + ", --workdir)"
+}
+
+// objectFromWorkDir is fromWorkDir for an object: one opened by a
+// relative DT_NEEDED path, or found in a relative RPATH, RUNPATH or
+// --library-path directory, which the loader also takes from the working
+// directory.
+func objectFromWorkDir(o *elfscan.Object, workdir string) string {
+	switch o.Step {
+	case elfscan.StepPath:
+		return fromWorkDir(o.Name, workdir)
+	case elfscan.StepRPath, elfscan.StepRunPath, elfscan.StepLibraryPath:
+		if !strings.HasPrefix(o.Dir, "/") {
+			return fromWorkDir(o.Dir+"/", workdir)
+		}
+	}
+	return ""
 }
 
 func realSuffix(o *elfscan.Object) string {

@@ -21,15 +21,15 @@ func TestWorkdirRelativeNeeded(t *testing.T) {
 	prog := testenv.BuildC(t, dir, "prog", "../../testdata/collector/greeter.c", "sub/libgreet.so")
 
 	// The real loader, from each working directory.
-	run := func(cwd string) error {
+	run := func(prog, cwd string) error {
 		cmd := exec.Command(prog)
 		cmd.Dir = cwd
 		return cmd.Run()
 	}
-	if err := run(dir); err != nil {
+	if err := run(prog, dir); err != nil {
 		t.Fatalf("the loader, from %s: %v", dir, err)
 	}
-	if err := run("/"); err == nil {
+	if err := run(prog, "/"); err == nil {
 		t.Fatalf("the loader, from /, found sub/libgreet.so")
 	}
 
@@ -48,6 +48,23 @@ func TestWorkdirRelativeNeeded(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Workdir != dir {
 		t.Errorf("deps --json: workdir %q (%v), want %s", doc.Workdir, err, dir)
+	}
+
+	// A relative RUNPATH directory is taken from the working directory too.
+	testenv.BuildC(t, dir, "rsub/libgreet.so.1", "../../testdata/collector/greet.c", "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1")
+	if err := os.Symlink("libgreet.so.1", filepath.Join(dir, "rsub/libgreet.so")); err != nil {
+		t.Fatal(err)
+	}
+	prog2 := testenv.BuildC(t, dir, "prog2", "../../testdata/collector/greeter.c", "-Lrsub", "-lgreet", "-Wl,-rpath,rsub")
+	if err := run(prog2, dir); err != nil {
+		t.Fatalf("the loader, from %s: %v", dir, err)
+	}
+	if err := run(prog2, "/"); err == nil {
+		t.Fatalf("the loader, from /, found rsub/libgreet.so.1")
+	}
+	stdout, stderr, code = fromscratch(t, "deps", "--workdir", dir, prog2)
+	if code != 0 || !strings.Contains(stdout, "libgreet.so.1 => "+filepath.Join(dir, "rsub/libgreet.so.1")) || !strings.Contains(stdout, "(relative: from the working directory "+dir) {
+		t.Errorf("deps --workdir %s of a relative RUNPATH: exit %d, %s%s", dir, code, stdout, stderr)
 	}
 
 	out := filepath.Join(t.TempDir(), "r")
