@@ -13,6 +13,7 @@ import (
 // names the path, instead of a plan whose writers fail or drop it.
 func TestAddRefusesRootAndTypeChanges(t *testing.T) {
 	dir := miniRoot(t)
+	mklink(t, dir, "srv/t/greeter", "elsewhere")
 	root := newRoot(t, dir)
 	for _, tc := range []struct {
 		name, src, dst string
@@ -26,6 +27,7 @@ func TestAddRefusesRootAndTypeChanges(t *testing.T) {
 		{"file over a planned symlink", "/usr/bin/env", "/lib", []string{"/lib", "a symlink to usr/lib"}},
 		{"directory over a planned file", "/usr/lib", "/usr/bin/greeter", []string{"/usr/bin/greeter", "a copy of"}},
 		{"directory under a planned file", "/usr/bin", "/usr/bin/greeter/x", []string{"/usr/bin/greeter is a copy of"}},
+		{"symlink over a planned file", "/srv/t", "/usr/bin", []string{"/usr/bin/greeter as a symlink to elsewhere", "a copy of"}},
 		{"file under a planned symlink", "/usr/bin/env", "/lib64/new/env", []string{"/lib64 is a symlink"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

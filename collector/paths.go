@@ -229,10 +229,11 @@ func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 				old.Mode = e.Mode
 				delete(c.implicit, e.Path)
 			}
-		case c.adding && (old.Kind == Dir) != (e.Kind == Dir) || c.adding && old.Kind == Symlink && e.Kind != Symlink:
+		case c.adding && old.Kind != e.Kind:
 			// What the user adds wins over what is planned later, but it
-			// may not change what is planned already: a directory
-			// turned into a file loses everything under it.
+			// may not change the type of what is planned already: a
+			// directory turned into a file loses everything under it, a
+			// program turned into a symlink is not the program.
 			return fmt.Errorf("cannot add %s as %s: it is %s in the plan%s", e.Path, describeEntry(e), describeEntry(old), why(old))
 		case !sameEntry(old, e):
 			c.warn("%s: planned as %s, also wanted as %s (%s): kept the first", e.Path, describeEntry(old), describeEntry(e), reason)
