@@ -111,11 +111,9 @@ func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 		}
 		opts = append(opts, collector.WithTraced(traced...))
 	}
-	plan, err := collector.Collect(paths, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return plan, nil
+	return untilInterrupted(cmdCtx, func() (*collector.Plan, error) {
+		return collector.Collect(paths, opts...)
+	})
 }
 
 // loaderGraph is the loader's answer for the plan's programs (their ELF

@@ -187,7 +187,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	img, err := image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	img, err := untilInterrupted(cmdCtx, func() (v1.Image, error) {
+		return image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	})
 	if err != nil {
 		return err
 	}

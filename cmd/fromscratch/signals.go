@@ -64,3 +64,26 @@ func interruptedExit(ctx context.Context, name string) (code int, ok bool) {
 	fmt.Fprintf(errw, "fromscratch %s: %v: stopped, temporary output removed, nothing written\n", name, cause)
 	return cause.exitCode(), true
 }
+
+// untilInterrupted runs f and returns what it returns, or the interrupted
+// cause as soon as ctx is cancelled: for the work that writes nothing and
+// takes no context (collecting, compressing the layer into its unlinked
+// spool), which may then be left to the exit.
+func untilInterrupted[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
+}
