@@ -267,8 +267,9 @@ func (cl *closure) underSystemDir(p string) bool {
 
 // searchDirs is open_path: in each directory, the glibc-hwcaps
 // subdirectories of the selected levels, best first, then the directory.
-// A file of another class or machine is passed over; a file the loader
-// cannot read stops the search.
+// A file of another class or machine is passed over, and so is one that
+// open refuses with EACCES; any other file the loader cannot read stops
+// the search.
 func (cl *closure) searchDirs(dirs []string, name string) (candidate, string, string) {
 	for _, d := range dirs {
 		for _, l := range cl.levels {

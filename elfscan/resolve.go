@@ -414,7 +414,12 @@ func (cl *closure) try(raw string, judge func(*File, []byte) (verdict, string)) 
 	c.pi, c.found = pi, true
 	fi := cl.r.info(pi.real)
 	if fi.hdrErr != nil {
+		// glibc's open_path and musl's path_open go on to the next
+		// directory when open fails with EACCES, and stop on other errors.
 		c.verdict, c.reason = fail, fi.hdrErr.Error()
+		if fi.denied {
+			c.verdict = skip
+		}
 		return c
 	}
 	if c.verdict, c.reason = judge(cl.prog, fi.head); c.verdict != accept {
