@@ -16,12 +16,12 @@ func TestSecretFilesTable(t *testing.T) {
 		"/run/user/1000/containers/auth.json": true, "/home/u/.config/containers/auth.json": true,
 		"/home/u/.aws/credentials": true, "/home/u/.aws/config": true,
 		"/home/u/.config/gcloud/application_default_credentials.json": true,
-		"/home/u/.azure/msal_token_cache.json": true, "/home/u/.kube/config": true,
+		"/home/u/.azure/msal_token_cache.json":                        true, "/home/u/.kube/config": true,
 		"/home/u/.ssh/id_rsa": true, "/home/u/.ssh/id_ecdsa_sk": true, "/home/u/.ssh/id_rsa.pub": false,
 		"/home/u/.ssh/known_hosts": false,
-		"/home/u/.netrc": true, "/var/lib/postgresql/.pgpass": true, "/home/u/.git-credentials": true,
+		"/home/u/.netrc":           true, "/var/lib/postgresql/.pgpass": true, "/home/u/.git-credentials": true,
 		"/home/u/.gnupg/private-keys-v1.d/ABCD.key": true, "/home/u/.gnupg/secring.gpg": true,
-		"/home/u/.gnupg/pubring.kbx": false,
+		"/home/u/.gnupg/pubring.kbx":           false,
 		"/usr/lib/python3.11/json/__init__.py": false,
 	} {
 		if got := secretOf(p) != ""; got != secret {
