@@ -271,8 +271,8 @@ func (f *collectFlags) checkPlan(plan *collector.Plan) error {
 		return nil
 	}
 	if err := reportMissing(plan.Graph); err != nil {
-		return fmt.Errorf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
-			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))
+		return missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
+			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))}
 	}
 	return nil
 }
