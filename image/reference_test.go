@@ -3,6 +3,8 @@ package image
 import (
 	"bytes"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -102,6 +104,25 @@ func TestReferenceRejectsNonCanonical(t *testing.T) {
 	} {
 		if _, err := parseReference(ref); err != nil {
 			t.Errorf("%s: %v", ref, err)
+		}
+	}
+}
+
+// A docker tarball's tag is a reference too: no password printed, no
+// non-canonical name written.
+func TestTarballTagChecked(t *testing.T) {
+	img := platformImage(t, amd64)
+	for tag, want := range map[string]string{
+		"user:s3cr3t@host.example/x:1": "docker config",
+		"host.example/a/../b:1":        `".."`,
+	} {
+		file := filepath.Join(t.TempDir(), "img.tar")
+		_, err := Write(t.Context(), img, Tarball(file, tag))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("tag %s: error %v, want one saying %s and no password", tag, err, want)
+		}
+		if _, serr := os.Stat(file); serr == nil {
+			t.Errorf("tag %s: %s written", tag, file)
 		}
 	}
 }
