@@ -293,8 +293,9 @@ func (s *scanner) scan() (*File, error) {
 		f.armArch = s.readARMArch()
 	}
 	f.Kind = classify(f, interp, dynProg != nil)
+	f.phdrsRefused = s.phdrsNoExec()
 	if noExec == "" {
-		noExec = s.phdrsNoExec()
+		noExec = f.phdrsRefused
 	}
 	if noExec != "" && f.Kind != KindShared && f.Kind != KindOther {
 		// A program the kernel will not start: no closure can help it.

@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,18 +46,8 @@ func TestKernelRefusedProgramsAreRefused(t *testing.T) {
 	setFilesz := func(n uint64) func([]byte) []byte {
 		return func(b []byte) []byte { bo.PutUint64(ph(b, interp)[32:], n); return b }
 	}
-	// moveTable puts the program header table at the end, with n entries.
 	moveTable := func(n int) func([]byte) []byte {
-		return func(b []byte) []byte {
-			old := append([]byte(nil), b[phoff:phoff+uint64(phnum)*phent]...)
-			off := uint64(len(b)+7) &^ 7
-			b = append(b, make([]byte, off-uint64(len(b)))...)
-			b = append(b, old...)
-			b = append(b, make([]byte, (n-phnum)*phent)...)
-			bo.PutUint64(b[32:], off)
-			bo.PutUint16(b[56:], uint16(n))
-			return b
-		}
+		return func(b []byte) []byte { return withPhdrs(b, n) }
 	}
 	interpOff, interpSize := bo.Uint64(ph(src, interp)[8:]), bo.Uint64(ph(src, interp)[32:])
 	for _, c := range []struct {
@@ -136,18 +127,73 @@ func TestKernelRefusedProgramsAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lphoff, lphnum := bo.Uint64(lb[32:]), int(bo.Uint16(lb[56:]))
-	old := append([]byte(nil), lb[lphoff:lphoff+uint64(lphnum)*phent]...)
-	off := uint64(len(lb)+7) &^ 7
-	lb = append(lb, make([]byte, off-uint64(len(lb)))...)
-	lb = append(append(lb, old...), make([]byte, (2000-lphnum)*phent)...)
-	bo.PutUint64(lb[32:], off)
-	bo.PutUint16(lb[56:], 2000)
-	if err := os.WriteFile(lib, lb, 0o755); err != nil {
+	if err := os.WriteFile(lib, withPhdrs(lb, 2000), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	root, _ := elfscan.NewRoot("/")
 	if f, err := elfscan.Open(root, lib); err != nil || f.Kind != elfscan.KindShared {
 		t.Errorf("a library with 2000 program headers: %v, %v; want a shared library", f, err)
 	}
+}
+
+// The kernel maps the interpreter with the program's limits: one with a
+// program header table over 64 KiB stops execve, and the emulation says
+// the interpreter is not loadable, naming why; at the limit it runs.
+func TestKernelRefusedInterpreterIsMissing(t *testing.T) {
+	b := newBuilder(t, "gcc")
+	real, err := filepath.EvalSymlinks(hostInterp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const phent = 56
+	for _, c := range []struct {
+		n      int
+		refuse bool
+	}{{65536 / phent, false}, {65536/phent + 1, true}} {
+		ld := b.path(fmt.Sprintf("ld-%d.so", c.n))
+		if err := os.WriteFile(ld, withPhdrs(src, c.n), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		prog := b.exe(fmt.Sprintf("prog-%d", c.n), "-Wl,--dynamic-linker="+ld)
+		cmd := exec.Command(prog)
+		runs := cmd.Start() == nil
+		if runs {
+			cmd.Wait()
+		}
+		if runs == c.refuse {
+			t.Fatalf("%d program headers in the interpreter: the kernel runs the program: %v", c.n, runs)
+		}
+		g, err := elfscan.NewResolver().Resolve(prog)
+		if err != nil {
+			t.Fatalf("Resolve: %v", err)
+		}
+		cl := g.Closures[0]
+		switch {
+		case c.refuse && (cl.Interp != nil || len(cl.Missing) != 1 || cl.Missing[0].Name != ld ||
+			!strings.Contains(cl.Missing[0].Reason, fmt.Sprintf("%d program headers", c.n))):
+			t.Errorf("%d program headers: interpreter %v, missing %+v; want it not loadable, saying why", c.n, cl.Interp, cl.Missing)
+		case !c.refuse && (cl.Interp == nil || len(cl.Missing) != 0):
+			t.Errorf("%d program headers: interpreter %v, missing %+v; want it loaded", c.n, cl.Interp, cl.Missing)
+		}
+	}
+}
+
+// withPhdrs returns a copy of the 64-bit little-endian ELF file b whose
+// program header table is moved to the end and grown to n entries (the
+// new ones PT_NULL).
+func withPhdrs(b []byte, n int) []byte {
+	const phent = 56
+	bo := binary.LittleEndian
+	phoff, phnum := bo.Uint64(b[32:]), int(bo.Uint16(b[56:]))
+	table := b[phoff : phoff+uint64(phnum)*phent]
+	off := uint64(len(b)+7) &^ 7
+	out := append(append([]byte(nil), b...), make([]byte, off-uint64(len(b)))...)
+	out = append(append(out, table...), make([]byte, (n-phnum)*phent)...)
+	bo.PutUint64(out[32:], off)
+	bo.PutUint16(out[56:], uint16(n))
+	return out
 }

@@ -86,6 +86,11 @@ func (cl *closure) startInterp(root *node) {
 	if cl.out.Flavor == FlavorMusl {
 		c = cl.try(raw, muslVerdict)
 	}
+	if c.found && c.verdict == accept && c.file.phdrsRefused != "" {
+		// The kernel maps the interpreter with the same limits as the
+		// program (load_elf_interp).
+		c.verdict, c.reason = fail, c.file.phdrsRefused+": the kernel's execve refuses it as an interpreter"
+	}
 	if !c.found || c.verdict != accept {
 		reason, p := c.reason, ""
 		if c.found {
