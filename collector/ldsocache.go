@@ -29,6 +29,9 @@ const ldSoCache = "/etc/ld.so.cache"
 // stale: the image gets a cache made for it instead, with an entry for
 // each library of the plan found that way, as ldconfig would write it.
 func (c *collection) addCacheIfNeeded(cl *elfscan.Closure) error {
+	if cl.Flavor == elfscan.FlavorMusl {
+		return c.addMuslPathIfNeeded(cl)
+	}
 	if c.res.LdSoConf() {
 		return c.addConfCache(cl)
 	}
@@ -91,6 +94,30 @@ func (c *collection) addConfCache(cl *elfscan.Closure) error {
 		return nil
 	}
 	return c.addGenerated(ldSoCache, data, cc.reason)
+}
+
+// addMuslPathIfNeeded is addCacheIfNeeded for musl, which has no cache
+// but a path file (/etc/ld-musl-ARCH.path) that replaces its default
+// path: when the loader found a library of the closure in a directory of
+// that file that the default path lacks, the image needs the file.
+func (c *collection) addMuslPathIfNeeded(cl *elfscan.Closure) error {
+	if cl.Root.File == nil || cl.Root.File.Interp == "" {
+		return nil // a library: the program that loads it brings the file
+	}
+	arch, ok := ldcache.MuslArchFromInterp(cl.Root.File.Interp)
+	if !ok {
+		return nil
+	}
+	defaults := ldcache.ParseMuslPath([]byte(ldcache.MuslDefaultPath))
+	for _, o := range cl.Objects {
+		if o.Step != elfscan.StepDefault || inDirs(path.Dir(o.Path), defaults) {
+			continue
+		}
+		file := ldcache.MuslPathFile(cl.Root.File.Interp, arch)
+		reason := path.Base(file) + ": " + o.Name + " is in " + path.Dir(o.Path) + ", which musl's loader searches only through it (" + neededBy(o) + ")"
+		return c.addPath(file, reason, true)
+	}
+	return nil
 }
 
 // inDirs reports whether dir is one of dirs or one of their glibc-hwcaps

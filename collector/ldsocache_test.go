@@ -114,3 +114,36 @@ int main(void) { puts(greeting()); return 0; }
 		})
 	}
 }
+
+// musl's loader has no cache but a path file, /etc/ld-musl-ARCH.path,
+// that replaces its default path: a library found through it in a
+// directory the default path lacks brings the file into the image, where
+// the program then finds the library (run in a chroot).
+func TestMuslPathFileWhenNeeded(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "musl-gcc", "/lib/ld-musl-x86_64.so.1")
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	testenv.CopyFile(t, "/lib/ld-musl-x86_64.so.1", filepath.Join(root, "lib/ld-musl-x86_64.so.1"))
+	mkfile(t, dir, "greet.c", `const char *greeting(void) { return "hello from /opt/muslib"; }
+`, 0o644)
+	mkfile(t, dir, "main.c", `#include <stdio.h>
+const char *greeting(void);
+int main(void) { puts(greeting()); return 0; }
+`, 0o644)
+	os.MkdirAll(filepath.Join(root, "opt/muslib"), 0o755)
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	testenv.CC(t, dir, "musl-gcc", "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o", "root/opt/muslib/libgreet.so.1", "greet.c")
+	testenv.CC(t, dir, "musl-gcc", "-o", "root/usr/bin/greet", "main.c", "-Lroot/opt/muslib", "-l:libgreet.so.1")
+	mkfile(t, root, "etc/ld-musl-x86_64.path", "/opt/muslib\n/lib\n", 0o644)
+
+	plan := collect(t, []string{"/usr/bin/greet"}, collector.WithRoot(newRoot(t, root)))
+	if e := mustEntry(t, plan, "/etc/ld-musl-x86_64.path"); !hasReason(e, "libgreet.so.1 is in /opt/muslib") {
+		t.Errorf("/etc/ld-musl-x86_64.path reasons %q", e.Reasons)
+	}
+	out := writeRootfs(t, plan)
+	stdout, stderr, code := testenv.RunChroot(t, out, nil, "", "/usr/bin/greet")
+	if code != 0 || string(stdout) != "hello from /opt/muslib\n" {
+		t.Errorf("greet in the rootfs: exit %d, %q %q", code, stdout, stderr)
+	}
+}
