@@ -29,6 +29,8 @@ var (
 	// tagPattern is a tag: a word character, then up to 127 more of
 	// them, "." and "-".
 	tagPattern = regexp.MustCompile(`^\w[\w.-]{0,127}$`)
+	// digestHex is the hex of a sha256 digest.
+	digestHex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // redact returns ref without the credentials of a "USER:PASSWORD@HOST/…"
@@ -67,6 +69,9 @@ func checkReference(ref string) error {
 	}
 	rest := ref
 	if i := strings.LastIndex(rest, digestSep); i >= 0 {
+		if d := rest[i+len(digestSep):]; !digestHex.MatchString(d) {
+			return fail("digest sha256:%q is not 64 lowercase hexadecimal digits", d)
+		}
 		rest = rest[:i]
 	}
 	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
@@ -84,6 +89,9 @@ func checkReference(ref string) error {
 			return fail("registry %q: %v", parts[0], err)
 		}
 		parts = parts[1:]
+	}
+	if repo := strings.Join(parts, "/"); len(repo) > 255 {
+		return fail("repository path is %d characters, over 255", len(repo))
 	}
 	for _, p := range parts {
 		if !pathComponent.MatchString(p) {
@@ -103,10 +111,11 @@ func checkHost(registry string) error {
 		if i < 0 || net.ParseIP(registry[1:i]) == nil {
 			return errors.New("not a bracketed IPv6 address")
 		}
-		host, port = "", strings.TrimPrefix(registry[i+1:], ":")
-		if port == "" && len(registry) > i+1 {
-			return errors.New("empty port")
+		after := registry[i+1:]
+		if after != "" && (after[0] != ':' || len(after) == 1) {
+			return errors.New("not [IPv6] or [IPv6]:PORT")
 		}
+		host, port = "", strings.TrimPrefix(after, ":")
 	} else if i := strings.LastIndexByte(registry, ':'); i >= 0 {
 		host, port = registry[:i], registry[i+1:]
 		if port == "" {
