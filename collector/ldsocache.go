@@ -50,7 +50,7 @@ func (c *collection) addCacheIfNeeded(cl *elfscan.Closure) error {
 type confCache struct {
 	cache  ldcache.Cache
 	seen   map[string]bool // name and path of each entry
-	reason string          // the first library that needs the cache, "" while none does
+	reason Reason          // for the first library that needs the cache; no Rule while none does
 }
 
 // addConfCache records the libraries of cl found through the emulated
@@ -77,12 +77,12 @@ func (c *collection) addConfCache(cl *elfscan.Closure) error {
 		if f.Data == elf.ELFDATA2MSB {
 			cc.cache.ByteOrder = binary.BigEndian
 		}
-		if cc.reason == "" && !inDirs(path.Dir(o.Path), cl.DefaultDirs) {
-			cc.reason = "ld.so.cache made from ld.so.conf, not the root's: " + o.Name + " is in " + path.Dir(o.Path) +
-				", which the loader searches only through the cache (" + neededBy(o) + ")"
+		if cc.reason.Rule == "" && !inDirs(path.Dir(o.Path), cl.DefaultDirs) {
+			cc.reason = Reason{Rule: RuleLdSoCache, Requester: o.Name, Evidence: "made from ld.so.conf, not the root's: " + o.Name +
+				" is in " + path.Dir(o.Path) + ", which the loader searches only through the cache (" + neededBy(o).String() + ")"}
 		}
 	}
-	if cc.reason == "" {
+	if cc.reason.Rule == "" {
 		return nil
 	}
 	data, err := cc.cache.MarshalBinary()
@@ -114,7 +114,8 @@ func (c *collection) addMuslPathIfNeeded(cl *elfscan.Closure) error {
 			continue
 		}
 		file := ldcache.MuslPathFile(cl.Root.File.Interp, arch)
-		reason := path.Base(file) + ": " + o.Name + " is in " + path.Dir(o.Path) + ", which musl's loader searches only through it (" + neededBy(o) + ")"
+		reason := Reason{Rule: RuleMuslPath, Requester: o.Name, Evidence: o.Name + " is in " + path.Dir(o.Path) +
+			", which musl's loader searches only through " + file + " (" + neededBy(o).String() + ")"}
 		return c.addPath(file, reason, true)
 	}
 	return nil
