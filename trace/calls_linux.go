@@ -23,6 +23,9 @@ const (
 	kReadlink                   // readlink(path, buf, size)
 	kReadlinkat                 // readlinkat(dirfd, path, buf, size)
 	kGetdents                   // getdents64(fd, dirp, count), getdents
+	kMkdir                      // mkdir(path, mode)
+	kMkdirat                    // mkdirat(dirfd, path, mode)
+	kConnect                    // connect(fd, addr, addrlen)
 )
 
 // call is one traced system call of one architecture. Its index in calls
