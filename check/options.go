@@ -62,7 +62,8 @@ func WithoutCompare() Option { return func(c *config) { c.noCompare = true } }
 func WithChrootOnly() Option { return func(c *config) { c.chrootOnly = true } }
 
 // WithStdio connects the staged run's standard files (default: the null
-// device). The run in the source root never writes to them.
+// device). stdin is read whole before the runs, and each run reads a copy
+// of it; the run in the source root writes to neither stdout nor stderr.
 func WithStdio(stdin io.Reader, stdout, stderr io.Writer) Option {
 	return func(c *config) { c.stdin, c.stdout, c.stderr = stdin, stdout, stderr }
 }

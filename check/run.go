@@ -46,6 +46,12 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 	defer os.RemoveAll(tmp)
 
 	r := &runner{cfg: cfg, argv: argv, env: env}
+	if cfg.stdin != nil {
+		// Both runs read the same input.
+		if r.stdin, err = io.ReadAll(cfg.stdin); err != nil {
+			return nil, fmt.Errorf("check: reading the standard input: %w", err)
+		}
+	}
 	rep := &Report{Sandbox: "namespaces"}
 	var res *trace.Result
 	isolate := !cfg.chrootOnly
@@ -143,9 +149,10 @@ func setEnv(env, vars []string) []string {
 
 // runner runs the command line in one sandbox or another.
 type runner struct {
-	cfg  *config
-	argv []string
-	env  []string
+	cfg   *config
+	argv  []string
+	env   []string
+	stdin []byte // WithStdio's input, read once
 }
 
 // sandbox is the trace.Sandbox rooted at root, with the credentials of
@@ -180,9 +187,12 @@ func (r *runner) run(ctx context.Context, sb *trace.Sandbox, staged bool, captur
 		}
 	}
 	var stdin io.Reader
+	if r.stdin != nil {
+		stdin = bytes.NewReader(r.stdin)
+	}
 	var stderr io.Writer
 	if staged {
-		stdin, stderr = r.cfg.stdin, r.cfg.stderr
+		stderr = r.cfg.stderr
 	}
 	res, err := trace.Run(ctx, r.argv, &trace.Options{
 		Dir:      r.cfg.dir,
@@ -228,12 +238,13 @@ var deliberate = map[string]string{
 func missing(plan *collector.Plan, failed []trace.Access) []Missing {
 	var out []Missing
 	seen := map[string]bool{}
+	excluded := excludedPaths(plan)
 	for _, a := range failed {
 		p := a.Path
 		if a.Create && a.Err == syscall.ENOENT {
 			p = path.Dir(p) // what was missing is where to create it
 		}
-		if seen[p] || isPseudo(p) || deliberate[p] != "" {
+		if seen[p] || isPseudo(p) || deliberate[p] != "" || under(p, excluded) {
 			continue
 		}
 		seen[p] = true
@@ -241,6 +252,16 @@ func missing(plan *collector.Plan, failed []trace.Access) []Missing {
 		if err != nil {
 			continue // missing in the source too: a probe, an option
 		}
+		// One file looked for under several names (/lib/x → /usr/lib/x,
+		// the loader trying each directory) is missing once.
+		real := p
+		if r, _, err := plan.Root.Resolve(p); err == nil {
+			real = r
+		}
+		if seen["\x00"+real] {
+			continue
+		}
+		seen["\x00"+real] = true
 		out = append(out, Missing{
 			Path: p, Type: st.Mode().Type(), Lookup: a.Op, Create: a.Create,
 			Name: a.Path, PID: a.PID, Comm: a.Comm, Err: a.Err,
@@ -249,11 +270,28 @@ func missing(plan *collector.Plan, failed []trace.Access) []Missing {
 	return out
 }
 
-func isPseudo(p string) bool {
-	for _, d := range pseudo {
+func isPseudo(p string) bool { return under(p, pseudo) }
+
+// under reports whether p is one of dirs or below one.
+func under(p string, dirs []string) bool {
+	for _, d := range dirs {
 		if p == d || strings.HasPrefix(p, d+"/") {
 			return true
 		}
 	}
 	return false
+}
+
+// excludedPaths are the paths the plan left out on the user's word
+// (collector.WithExclude): missing on purpose.
+func excludedPaths(plan *collector.Plan) []string {
+	var out []string
+	for _, e := range plan.Excluded {
+		// "PATH (PATTERN)"
+		if i := strings.LastIndex(e, " ("); i > 0 {
+			e = e[:i]
+		}
+		out = append(out, e)
+	}
+	return out
 }
