@@ -227,7 +227,10 @@ type tracer struct {
 	mu     sync.Mutex
 	killed atomic.Bool // set under mu
 	ended  bool        // set under mu when no tracee is left: kill does nothing
-	fatal  error       // a tracer failure that ended the run
+	// orphaned is set under mu when the first process of a sandboxed
+	// run has ended: every process met from then on is killed.
+	orphaned bool
+	fatal    error // a tracer failure that ended the run
 	// started is set once the helper has exec'd the program.
 	started  bool
 	failures bool            // Options.Failures
@@ -311,7 +314,7 @@ func (t *tracer) task(tid int) *task {
 	tk := &task{tid: tid}
 	t.mu.Lock()
 	t.tasks[tid] = tk
-	if t.killed.Load() {
+	if t.killed.Load() || t.orphaned {
 		unix.Kill(tid, unix.SIGKILL)
 	}
 	t.mu.Unlock()
@@ -329,6 +332,7 @@ func (t *tracer) remove(tid int) {
 func (t *tracer) killAll() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.orphaned = true
 	for tid := range t.tasks {
 		unix.Kill(tid, unix.SIGKILL)
 	}
