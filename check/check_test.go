@@ -2,6 +2,7 @@ package check_test
 
 import (
 	"context"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -79,5 +80,44 @@ func TestCheckNamesTheRemovedFile(t *testing.T) {
 			}
 			t.Logf("%s", strings.Join(rep.Problems(), "\n"))
 		})
+	}
+}
+
+// TestFixAdds: Fix adds what a run missed with the lookup as its reason:
+// a symlink stays a symlink and brings its target; a directory a program
+// creates in comes with its mode (0700 here); and the fixed plan passes.
+func TestFixAdds(t *testing.T) {
+	testenv.NeedRoot(t)
+	for _, tt := range []struct {
+		argv   []string
+		path   string
+		reason string
+		kind   collector.EntryKind
+		mode   fs.FileMode
+	}{
+		{[]string{"/usr/bin/ls", "-l", "/etc/os-release"}, "/etc/os-release", "check: stat of /etc/os-release by pid 1 (ls)", collector.Symlink, fs.ModeSymlink | 0o777},
+		{[]string{"/usr/bin/mkdir", "/var/cache/ldconfig/x"}, "/var/cache/ldconfig", "check: mkdir of /var/cache/ldconfig/x by pid 1 (mkdir)", collector.Dir, fs.ModeDir | 0o700},
+	} {
+		var log strings.Builder
+		plan, rep, err := check.Fix(context.Background(), tt.argv[:1], nil, check.WithArgs(tt.argv...), check.WithLog(&log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			t.Errorf("%q: the fixed plan does not pass: %s", tt.argv, strings.Join(rep.Problems(), "; "))
+		}
+		e := plan.Lookup(tt.path)
+		if e == nil {
+			t.Fatalf("%q: %s not added:\n%s", tt.argv, tt.path, log.String())
+		}
+		if e.Kind != tt.kind || e.Mode != tt.mode || len(e.Reasons) != 1 || e.Reasons[0].Rule != collector.RuleCheck || e.Reasons[0].String() != tt.reason {
+			t.Errorf("%q: %s is a %v %v because %v; want a %v %v because %q", tt.argv, tt.path, e.Kind, e.Mode, e.Reasons, tt.kind, tt.mode, tt.reason)
+		}
+		if e.Kind == collector.Symlink {
+			if target := plan.Lookup("/usr/lib/os-release"); target == nil || target.Kind != collector.File {
+				t.Errorf("the symlink's target is not in the plan")
+			}
+		}
+		t.Logf("%s", log.String())
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // Fix plans roots with collector.Collect and copts, checks the plan, adds
-// every missing path it reports (collector.WithTraced, with the lookup as
-// the reason: "check: mkdir of /var/lib/nginx/body by pid 1 (nginx)") and
+// every missing path it reports (collector.WithTraced, with the reason
+// collector.RuleCheck and the lookup as its evidence: "check: mkdir of
+// /var/lib/nginx/body by pid 1 (nginx)") and
 // plans and checks again, until a check finds nothing missing, or nothing
 // it has not added already, or WithRounds rounds have run. It returns the
 // last plan and its report: a report that is not OK says what could not
@@ -40,7 +41,7 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 				continue
 			}
 			have[m.Path] = true
-			fresh = append(fresh, collector.TracedFile{Path: m.Path, Reason: "check: " + m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
+			fresh = append(fresh, collector.TracedFile{Path: m.Path, Rule: collector.RuleCheck, Reason: m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
 		}
 		if cfg.log != nil {
 			names := make([]string, len(fresh))

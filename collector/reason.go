@@ -31,6 +31,7 @@ const (
 	RuleLdSoCache         Rule = "ld.so.cache"        // /etc/ld.so.cache, where only it finds a library
 	RulePackageMetadata   Rule = "package-metadata"   // WithPackageMetadata
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
+	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
 )
 
 // ruleText is how the reasons of each rule read: "{requester}" and
@@ -58,6 +59,7 @@ var ruleText = map[Rule]string{
 	RuleLdSoCache:         "ld.so.cache: {evidence}",
 	RulePackageMetadata:   "--package-metadata: {evidence}",
 	RuleTrace:             "{evidence}",
+	RuleCheck:             "check: {evidence}",
 }
 
 // A Reason says why an entry is in a plan: the rule that added it, who
