@@ -78,7 +78,7 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 				return nil, fmt.Errorf("check: %w", err)
 			}
 		case err != nil:
-			return nil, err
+			return nil, fmt.Errorf("check: %w", err)
 		}
 	} else {
 		rep.Degraded = "WithChrootOnly"
@@ -104,7 +104,7 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 		}
 		stagedOut.Reset()
 		if res, rep.Staged, err = r.run(ctx, sb, true, &stagedOut); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("check: %w", err)
 		}
 	}
 	if !cfg.noCompare {

@@ -27,12 +27,28 @@ type checkFlags struct {
 }
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.mode, "check", "", "run the program (PROG ARGS after --, else the image's entrypoint and cmd) in a sandbox made of exactly the planned files, report every file it looked for in vain that the root has, compare its exit status with a run in the root, and fail if anything is wrong; `=warn` only warns")
+	fs.Var((*checkMode)(&f.mode), "check", "run the program (PROG ARGS after --, else the image's entrypoint and cmd) in a sandbox made of exactly the planned files, report every file it looked for in vain that the root has, compare its exit status with a run in the root, and fail if anything is wrong (exit 2, nothing written); --check=warn only warns")
 	fs.Lookup("check").NoOptDefVal = "fail"
 	fs.BoolVar(&f.fix, "fix", false, "--check, then add what the run missed (files with their libraries, directories, symlinks) and check again, until nothing is missing")
 	fs.DurationVar(&f.timeout, "check-timeout", 0, "stop a checked program still running after `DURATION` (SIGTERM, then SIGKILL): a server; a stop is a success if nothing was missing")
 	fs.BoolVar(&f.output, "check-output", false, "--check compares the program's standard output with the root's too")
 }
+
+// checkMode is the value of --check: "fail" (the flag alone) or "warn".
+type checkMode string
+
+func (m *checkMode) String() string { return string(*m) }
+
+func (m *checkMode) Set(v string) error {
+	if v != "fail" && v != "warn" {
+		return fmt.Errorf("want --check or --check=warn")
+	}
+	*m = checkMode(v)
+	return nil
+}
+
+// Type is empty, so that the help shows --check[=fail], not a type.
+func (m *checkMode) Type() string { return "" }
 
 // on reports whether a check runs.
 func (f *checkFlags) on() bool { return f.mode != "" || f.fix }
@@ -49,11 +65,6 @@ func (f *checkFlags) image(i *imageFlags) {
 }
 
 func (f *checkFlags) validate() error {
-	switch f.mode {
-	case "", "fail", "warn":
-	default:
-		return usageError{fmt.Errorf("--check=%s: want --check or --check=warn", f.mode)}
-	}
 	if f.fix && f.reportOnly {
 		return usageError{fmt.Errorf("--fix: deps only reports; use --check")}
 	}
