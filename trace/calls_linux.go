@@ -26,6 +26,7 @@ const (
 	kMkdir                      // mkdir(path, mode)
 	kMkdirat                    // mkdirat(dirfd, path, mode)
 	kConnect                    // connect(fd, addr, addrlen)
+	kChdir                      // chdir(path)
 )
 
 // call is one traced system call of one architecture. Its index in calls

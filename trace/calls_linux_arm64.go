@@ -17,4 +17,5 @@ var calls = []call{
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_GETDENTS64, kGetdents, -1, 0, 0},
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_MKDIRAT, kMkdirat, -1, 0, 0},
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_CONNECT, kConnect, -1, 0, 0},
+	{unix.AUDIT_ARCH_AARCH64, unix.SYS_CHDIR, kChdir, -1, 0, 0},
 }

@@ -44,7 +44,8 @@
 //
 // With [Options.Failures], the lookups that failed with ENOENT or ENOTDIR
 // are in [Result.Failed]: opens (and opendir), stats, access, readlink,
-// exec, mkdir (its parent missing) and connect to a unix socket path. This
+// exec, chdir, mkdir (its parent missing) and connect to a unix socket
+// path. This
 // is what the check package reports when a program runs from an image.
 //
 // # Sandbox

@@ -674,6 +674,11 @@ func (t *tracer) exit(tk *task, rval int64, errno syscall.Errno) {
 		a.Op, name, a.Create, a.Dir = OpMkdir, args[0], true, true
 	case kMkdirat:
 		a.Op, dirfd, name, a.Create, a.Dir = OpMkdir, int32(args[0]), args[1], true, true
+	case kChdir:
+		if errno == 0 {
+			return // the working directory is read from /proc when needed
+		}
+		a.Op, name, a.Dir = OpChdir, args[0], true
 	case kConnect:
 		if errno == 0 {
 			return

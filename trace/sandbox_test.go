@@ -28,6 +28,7 @@ var wantFailed = []Access{
 	{Path: "/nope/access", Op: OpAccess, Err: syscall.ENOENT},
 	{Path: "/nope/link", Op: OpReadlink, Err: syscall.ENOENT},
 	{Path: "/nodir/sub", Op: OpMkdir, Create: true, Dir: true, Err: syscall.ENOENT},
+	{Path: "/nope/chdir", Op: OpChdir, Dir: true, Err: syscall.ENOENT},
 	{Path: "/nope/dir", Op: OpOpen, Dir: true, Err: syscall.ENOENT},
 	{Path: "/nope/exec", Op: OpExec, Err: syscall.ENOENT},
 	{Path: "/nope/sock", Op: OpConnect, Err: syscall.ENOENT},

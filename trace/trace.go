@@ -51,9 +51,10 @@ const (
 	OpListDir                // getdents64 on the directory
 	OpMkdir                  // mkdir, mkdirat: only in Result.Failed, when the parent is missing
 	OpConnect                // connect to a unix socket path: only in Result.Failed
+	OpChdir                  // chdir: only in Result.Failed
 )
 
-var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir", OpMkdir: "mkdir", OpConnect: "connect"}
+var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir", OpMkdir: "mkdir", OpConnect: "connect", OpChdir: "chdir"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && opNames[o] != "" {

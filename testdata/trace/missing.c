@@ -21,6 +21,7 @@ int main(void) {
 	access("/nope/access", R_OK);
 	readlink("/nope/link", buf, sizeof buf);
 	mkdir("/nodir/sub", 0755);
+	chdir("/nope/chdir");
 	opendir("/nope/dir");
 	char *argv[] = {"x", 0};
 	execv("/nope/exec", argv);
