@@ -27,6 +27,9 @@ type Report struct {
 	// Degraded says, in one line, what could not be set up and why;
 	// empty when the sandbox is complete.
 	Degraded string
+	// Trace is the staged run as the tracer saw it: every path it
+	// used (Accesses) and looked for in vain (Failed).
+	Trace *trace.Result
 }
 
 // Exit is how a run ended.
@@ -63,7 +66,8 @@ type Missing struct {
 	// fs.ModeSocket…; 0 for a regular file).
 	Type fs.FileMode
 	// Lookup is the kind of call; Name the path it named, PID the
-	// process (as numbered in the sandbox) and Comm its name.
+	// process (as numbered in the sandbox's PID namespace; the host's
+	// in a chroot-only run) and Comm its name.
 	Lookup trace.Op
 	Create bool // the call would have created Name (mkdir, O_CREAT)
 	Name   string

@@ -123,6 +123,7 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 		}
 	}
 	if res != nil {
+		rep.Trace = res
 		rep.Missing = missing(plan, res.Failed)
 	}
 	return rep, nil

@@ -45,6 +45,12 @@ func TestCheckFlags(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "usr/lib/os-release")); err != nil {
 		t.Errorf("--fix: the symlink's target is missing: %v", err)
 	}
+	layout := t.TempDir()
+	_, stderr, code = fromscratch(t, "image", "--oci-layout", filepath.Join(layout, "oci"), "--check", "--entrypoint", "/usr/bin/ls", "--cmd", "-l,/etc/os-release", "/usr/bin/ls")
+	if code != exitError || !strings.Contains(stderr, "fromscratch: check: /etc/os-release: missing — stat of /etc/os-release by pid 1 (ls)\n") {
+		t.Errorf("image --check with the entrypoint and cmd: exit %d\n%s", code, stderr)
+	}
+	emptyDir(t, layout)
 	stdout, stderr, code := fromscratch(t, "deps", "--plan", "--fix", "/usr/bin/ls")
 	oneLineError(t, stderr, code, "--fix")
 	stdout, stderr, code = fromscratch(t, append([]string{"deps", "--plan", "--check", "--add", "/etc/os-release"}, args...)...)
