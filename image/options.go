@@ -83,6 +83,7 @@ type buildOptions struct {
 	workingDir  *string
 	labels      map[string]string
 	annotations map[string]string
+	source      *sourceOptions
 }
 
 // WithBase builds on img instead of an empty image. Its platform must be

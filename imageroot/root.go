@@ -2,6 +2,7 @@ package imageroot
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -27,6 +28,12 @@ type Option func(*options)
 
 type options struct {
 	tempDir string
+	ctx     context.Context
+}
+
+// WithContext stops the staging, and removes it, when ctx is done.
+func WithContext(ctx context.Context) Option {
+	return func(o *options) { o.ctx = ctx }
 }
 
 // WithTempDir stages the image in a new directory under dir (default
@@ -38,7 +45,7 @@ func WithTempDir(dir string) Option {
 
 // New stages the filesystem of img. On an error nothing is left behind.
 func New(img v1.Image, opts ...Option) (*Root, error) {
-	var o options
+	o := options{ctx: context.Background()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -55,7 +62,7 @@ func New(img v1.Image, opts ...Option) (*Root, error) {
 		return nil, fmt.Errorf("imageroot: %w", err)
 	}
 	r := &Root{dir: dir, config: cf, digest: digest}
-	if err := r.stage(img, cf); err != nil {
+	if err := r.stage(o.ctx, img, cf); err != nil {
 		r.Close()
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package imageroot
 
 import (
 	"archive/tar"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ const (
 const maxNotesPerLayer = 10
 
 // stage applies the layers of img in order into r.dir.
-func (r *Root) stage(img v1.Image, cf *v1.ConfigFile) error {
+func (r *Root) stage(ctx context.Context, img v1.Image, cf *v1.ConfigFile) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return fmt.Errorf("imageroot: %w", err)
@@ -45,7 +46,7 @@ func (r *Root) stage(img v1.Image, cf *v1.ConfigFile) error {
 		return fmt.Errorf("imageroot: %w", err)
 	}
 	for i, l := range layers {
-		a := &applier{rootfd: rootfd, written: map[string]bool{}, uid: os.Geteuid(), gid: os.Getegid(), cachedFD: -1}
+		a := &applier{ctx: ctx, rootfd: rootfd, written: map[string]bool{}, uid: os.Geteuid(), gid: os.Getegid(), cachedFD: -1}
 		err := a.apply(l, cf.RootFS.DiffIDs[i])
 		a.dropParent()
 		if err != nil {
@@ -64,6 +65,7 @@ func (r *Root) stage(img v1.Image, cf *v1.ConfigFile) error {
 
 // An applier applies one layer.
 type applier struct {
+	ctx    context.Context
 	rootfd int
 	// uid and gid own what this process creates: chown is skipped for them.
 	uid, gid int
@@ -98,6 +100,9 @@ func (a *applier) apply(l v1.Layer, diffID v1.Hash) error {
 			break
 		}
 		if err != nil {
+			return err
+		}
+		if err := a.ctx.Err(); err != nil {
 			return err
 		}
 		if err := a.entry(hdr, tr); err != nil {

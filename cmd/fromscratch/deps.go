@@ -36,6 +36,7 @@ it, after everything that was found, and the exit status is 1.`,
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
 		cf.register(fs)
 		return func([]string) error {
+			defer cf.closeFrom()
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}

@@ -32,7 +32,10 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 		var f imageFlags
 		f.register(fs)
 		cf.register(fs)
-		return func([]string) error { return f.run(&cf, fs) }
+		return func([]string) error {
+			defer cf.closeFrom()
+			return f.run(&cf, fs)
+		}
 	},
 }
 
@@ -158,6 +161,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		}
 		opts = append(opts, image.WithBase(base))
 	}
+	opts = append(opts, cf.imageOptions()...)
 	if f.entrypointSet {
 		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
 	}
@@ -192,6 +196,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	printWarnings(plan)
 	if !f.quiet {
+		cf.printSizes(img)
 		fmt.Fprintln(out, digest)
 	}
 	return nil

@@ -29,6 +29,7 @@ A library the loader would not find is an error (exit 1) unless
 		fs.StringVar(&epoch, "source-date-epoch", "", "clamp file times to `SECONDS` since 1970: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 		cf.register(fs)
 		return func([]string) error {
+			defer cf.closeFrom()
 			if output == "" {
 				return usageError{fmt.Errorf("-o DIR is required")}
 			}
