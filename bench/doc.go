@@ -27,6 +27,12 @@
 //	         commands untraced (os/exec) and under `strace -f -e trace=%file
 //	         -o /dev/null` (and strace --seccomp-bpf, which stops only at the
 //	         traced calls, as trace.Run does)
+//	from     minifying -from-image (a web server with nginx, in the docker
+//	         daemon at $DOCKER_HOST; skipped when there is none): its docker
+//	         save tarball read, staged, resolved and written as a docker
+//	         tarball, in a child process, against `docker export | tar -x`
+//	         of the same image, the floor for getting its files at all;
+//	         wall, CPU and peak RSS of both, as ratios
 //
 // The contenders of a section run in interleaved rounds (-rounds), so that
 // load on the machine hits them alike, after one warm-up run each (not in

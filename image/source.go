@@ -64,3 +64,17 @@ func (s *sourceOptions) comment() string {
 	}
 	return "minified from " + s.name + "@" + s.digest.String()
 }
+
+// LayersSize is the sum of the sizes of img's layers as its manifest gives
+// them (compressed): what a registry stores and a pull downloads.
+func LayersSize(img v1.Image) (int64, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n, nil
+}

@@ -138,26 +138,13 @@ func (f *collectFlags) printSizes(img v1.Image) {
 	if f.img == nil {
 		return
 	}
-	before, err1 := imageSize(f.img)
-	after, err2 := imageSize(img)
+	before, err1 := image.LayersSize(f.img)
+	after, err2 := image.LayersSize(img)
 	if err1 == nil && err2 == nil {
 		cf := f.staged.Config()
 		fmt.Fprintf(errw, "fromscratch: from %s (%s, %s/%s): %s, minified: %s (compressed layers)\n",
 			f.from, f.staged.Digest(), cf.OS, cf.Architecture, humanSize(before), humanSize(after))
 	}
-}
-
-// imageSize is the sum of the image's compressed layer sizes.
-func imageSize(img v1.Image) (int64, error) {
-	m, err := img.Manifest()
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, l := range m.Layers {
-		n += l.Size
-	}
-	return n, nil
 }
 
 // closeFrom removes the staging; every command that stages defers it.
