@@ -53,10 +53,12 @@ func LoadSource(ctx context.Context, ref string, platform *collector.Platform, o
 	if err != nil {
 		return nil, fmt.Errorf("image: %s: %w", ref, err)
 	}
-	if platform != nil {
-		if err := checkPlatform(img, p, "image: "+ref); err != nil {
-			return nil, err
+	if platform != nil && checkPlatform(img, p, "") != nil {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("image: %s: %w", ref, err)
 		}
+		return nil, fmt.Errorf("image: %s is %s, not %s", ref, collector.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, p)
 	}
 	return img, nil
 }

@@ -3,13 +3,16 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -68,6 +71,12 @@ func tarLayer(t *testing.T, files map[string][]byte) v1.Layer {
 // layout and returns its directory.
 func writeLayout(t *testing.T, c v1.Config, layers ...v1.Layer) string {
 	t.Helper()
+	return writeArchLayout(t, "amd64", c, layers...)
+}
+
+// writeArchLayout is writeLayout for a linux image of arch.
+func writeArchLayout(t *testing.T, arch string, c v1.Config, layers ...v1.Layer) string {
+	t.Helper()
 	img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), layers...)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +86,7 @@ func writeLayout(t *testing.T, c v1.Config, layers ...v1.Layer) string {
 		t.Fatal(err)
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Config = "linux", "amd64", c
+	cf.OS, cf.Architecture, cf.Config = "linux", arch, c
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
@@ -263,4 +272,47 @@ func TestFromBadInput(t *testing.T) {
 		oneLineError(t, stderr, code, c.want)
 	}
 	emptyDir(t, tmp)
+}
+
+// fromMainEnv makes the test binary, run again by TestFromSignal, be
+// fromscratch itself.
+const fromMainEnv = "_FROMSCRATCH_TEST_MAIN"
+
+// TestFromSignal: SIGTERM while an image is being staged removes the
+// staging; the process exits 2.
+func TestFromSignal(t *testing.T) {
+	if args := os.Getenv(fromMainEnv); args != "" {
+		os.Exit(run(strings.Split(args, "\n"), os.Stdout, os.Stderr))
+	}
+	testenv.NeedRoot(t)
+	// Enough files that the staging takes a while.
+	files := map[string][]byte{}
+	for i := range 50_000 {
+		files[fmt.Sprintf("d%02d/f%d", i%50, i)] = nil
+	}
+	src := writeLayout(t, v1.Config{Cmd: []string{"/d00/f0"}}, tarLayer(t, files))
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFromSignal$")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, fromMainEnv+"="+strings.Join([]string{"deps", "--from", src}, "\n"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Signal once the staging has begun.
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(10 * time.Millisecond) {
+		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitError {
+		t.Errorf("exit %d (%v), want %d; stderr: %s", code, err, exitError, stderr.String())
+	}
+	emptyDir(t, tmp)
+	if !strings.Contains(stderr.String(), "interrupted: the staging of") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
 }

@@ -85,6 +85,9 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
 		if err != nil {
 			f.closeFrom()
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted: the staging of %s was removed", f.from)
+			}
 			return nil, err
 		}
 		f.mu.Lock()
