@@ -55,7 +55,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.push, "push", "", "push to the registry `REF` (credentials from docker login; plain HTTP for localhost)")
 	fs.StringVar(&f.digestFile, "digest-file", "", "write the image digest to `FILE`")
 	fs.StringVar(&f.base, "base", "", "build on the image `REF`: a registry reference, an OCI layout DIR[:TAG] or a docker tarball FILE[:TAG] (default: scratch)")
-	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers)")
+	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers); with --from, also the image picked from an index (default: this machine's, or the only one)")
 	fs.StringSliceVar(&f.entrypoint, "entrypoint", nil, "the entrypoint, `ARGS` comma-separated (default: the first program)")
 	fs.StringSliceVar(&f.cmd, "cmd", nil, "the default arguments, `ARGS` comma-separated")
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
