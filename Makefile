@@ -26,6 +26,7 @@ else
 endif
 
 test-go: lint
+	-.ci/syft >/dev/null
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 

@@ -91,6 +91,9 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	if a := merge(o.source.annotations(), o.annotations); len(a) > 0 {
 		img = mutate.Annotations(img, a).(v1.Image)
 	}
+	if len(o.sboms) > 0 {
+		img = &attached{Image: img, sboms: o.sboms}
+	}
 	return img, nil
 }
 

@@ -84,6 +84,7 @@ type buildOptions struct {
 	labels      map[string]string
 	annotations map[string]string
 	source      *sourceOptions
+	sboms       []attachment // WithSBOM
 }
 
 // WithBase builds on img instead of an empty image. Its platform must be
