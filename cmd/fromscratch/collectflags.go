@@ -21,6 +21,7 @@ import (
 // collectFlags are the flags of every command that builds a Plan.
 type collectFlags struct {
 	resolveFlags
+	fromFlags
 	add          []string
 	dlopen       []string
 	exclude      []string
@@ -39,6 +40,7 @@ type collectFlags struct {
 
 func (f *collectFlags) register(fs *pflag.FlagSet) {
 	f.resolveFlags.register(fs)
+	f.fromFlags.register(fs)
 	fs.StringArrayVar(&f.add, "add", nil, "add the file or directory tree `SRC[:DST]` of the root (at DST in the image); ELF files among them bring their closure; repeatable")
 	fs.StringArrayVar(&f.dlopen, "dlopen", nil, "add a library the program dlopens, by `NAME` (searched as the loader would) or PATH, with its closure; repeatable")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "keep image paths matching `PATTERN` out (glob; ** for any depth; relative patterns match path ends); repeatable")
@@ -68,7 +70,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if err != nil {
 		return nil, err
 	}
-	opts := []collector.Option{collector.WithResolver(ropts...)}
+	opts := append([]collector.Option{collector.WithResolver(ropts...)}, f.fromOptions()...)
 	for _, a := range f.add {
 		src, dst := collector.ParseAdd(a)
 		opts = append(opts, collector.WithAdd(src, dst))
@@ -187,6 +189,9 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace or --check")}
 		}
 		args, progArgs = args[:dash], args[dash:]
+	}
+	if args, err = f.stage(fs, args); err != nil {
+		return nil, nil, err
 	}
 	paths, err = f.rootPaths(args)
 	return paths, progArgs, err
