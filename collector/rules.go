@@ -142,14 +142,14 @@ func (c *collection) addDlopen(name string) error {
 	reason := "--dlopen " + name
 	prog := c.firstProgram()
 	if prog == nil {
-		return fmt.Errorf("--dlopen %s: no program to dlopen it", name)
+		return fmt.Errorf("WithDlopen(%s): no program to dlopen it", name)
 	}
 	if k := prog.File.Kind; k == elfscan.KindStatic || k == elfscan.KindStaticPIE {
-		return fmt.Errorf("--dlopen %s: %s is static: it loads no libraries", name, prog.Path)
+		return fmt.Errorf("WithDlopen(%s): %s is static: it loads no libraries", name, prog.Path)
 	}
 	cl, err := c.dlopenBy(prog, name)
 	if err != nil {
-		return fmt.Errorf("--dlopen %s: %w", name, err)
+		return fmt.Errorf("WithDlopen(%s): %w", name, err)
 	}
 	for _, m := range cl.Missing {
 		if m.Name == name && m.By == cl.Root {
@@ -157,12 +157,12 @@ func (c *collection) addDlopen(name string) error {
 			if m.Reason != "" {
 				why = m.Path + ": " + m.Reason
 			}
-			return fmt.Errorf("--dlopen %s: %s", name, why)
+			return fmt.Errorf("WithDlopen(%s): %s", name, why)
 		}
 	}
 	o := dlopened(cl, name)
 	if o == nil {
-		return fmt.Errorf("--dlopen %s: the loader's answer names no object", name)
+		return fmt.Errorf("WithDlopen(%s): the loader's answer names no object", name)
 	}
 	if _, ok := c.objects[o.Path]; ok {
 		return c.addPath(o.Path, reason+" (already loaded by "+prog.Path+")", true)
@@ -224,14 +224,14 @@ func (c *collection) exists(p string) bool {
 func (c *collection) addTZData() error {
 	const zoneinfo = "/usr/share/zoneinfo"
 	if !c.exists(zoneinfo) {
-		return fmt.Errorf("--tzdata: %s is not in the root (install tzdata)", zoneinfo)
+		return fmt.Errorf("WithTZData: %s is not in the root (install tzdata)", zoneinfo)
 	}
 	if err := c.addPath(zoneinfo, "--tzdata", false); err != nil {
-		return fmt.Errorf("--tzdata: %w", err)
+		return fmt.Errorf("WithTZData: %w", err)
 	}
 	if _, err := c.root.Lstat("/etc/localtime"); err == nil {
 		if err := c.addPath("/etc/localtime", "--tzdata (the root's local time zone)", true); err != nil {
-			return fmt.Errorf("--tzdata: %w", err)
+			return fmt.Errorf("WithTZData: %w", err)
 		}
 	}
 	return nil
@@ -245,5 +245,5 @@ func (c *collection) warnDlopen() {
 	if len(objs) == 0 {
 		return
 	}
-	c.warn("%s may load libraries at run time (they import dlopen): add them with --dlopen or --add, or find them with --trace", describe(objs))
+	c.warn("%s may load libraries at run time (they import dlopen): add them with WithDlopen or WithAdd, or find them with WithTraced", describe(objs))
 }

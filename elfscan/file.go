@@ -17,6 +17,7 @@ const (
 	KindShared                // a shared library (ET_DYN, not a static PIE)
 )
 
+// String is the kind's name as deps prints it.
 func (k Kind) String() string {
 	switch k {
 	case KindStatic:

@@ -42,6 +42,7 @@ const (
 
 var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir"}
 
+// String is the operation's name.
 func (o Op) String() string {
 	if int(o) < len(opNames) && opNames[o] != "" {
 		return opNames[o]
@@ -73,6 +74,7 @@ type Access struct {
 	Dir bool
 }
 
+// String is "PID COMM OP PATH", with "(write)" and "(dir)" when set.
 func (a Access) String() string {
 	s := fmt.Sprintf("%d %s %s %s", a.PID, a.Comm, a.Op, a.Path)
 	if a.Write {
@@ -103,5 +105,8 @@ type Error struct {
 	Err  error
 }
 
+// Error is "trace: PROG: reason".
 func (e *Error) Error() string { return "trace: " + e.Prog + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *Error) Unwrap() error { return e.Err }

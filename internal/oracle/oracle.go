@@ -47,6 +47,7 @@ type LoaderError struct {
 	Paths  []string // what it printed before giving up
 }
 
+// Error is the command, its exit status and what it printed on stderr.
 func (e *LoaderError) Error() string {
 	return fmt.Sprintf("%s: exit %d: %s", strings.Join(e.Cmd, " "), e.Exit, strings.TrimSpace(e.Stderr))
 }
