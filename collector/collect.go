@@ -13,7 +13,7 @@ import (
 
 // collect is Collect without the package's prefix on its errors.
 func collect(roots []string, opts ...Option) (*Plan, error) {
-	cfg := &config{path: DefaultPath}
+	cfg := &config{path: DefaultPath()}
 	for _, o := range opts {
 		if err := o(cfg); err != nil {
 			return nil, err

@@ -30,8 +30,9 @@ type config struct {
 
 type addSpec struct{ src, dst string }
 
-// DefaultPath is where "#!/usr/bin/env NAME" looks for NAME.
-var DefaultPath = []string{"/usr/local/bin", "/usr/bin", "/bin"}
+// DefaultPath returns where "#!/usr/bin/env NAME" looks for NAME: a new
+// slice each call.
+func DefaultPath() []string { return []string{"/usr/local/bin", "/usr/bin", "/bin"} }
 
 // WithResolver passes options to the elfscan.Resolver that computes the
 // loader's closure: the Root (elfscan.WithRoot) that every file is read

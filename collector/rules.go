@@ -49,19 +49,7 @@ func (c *collection) runRules() error {
 
 // importers returns the objects that import any of syms, in closure order.
 func (c *collection) importers(syms ...string) []*elfscan.Object {
-	var out []*elfscan.Object
-	for _, o := range c.order {
-		if o.File == nil {
-			continue
-		}
-		for _, s := range syms {
-			if o.File.ImportsSymbol(s) {
-				out = append(out, o)
-				break
-			}
-		}
-	}
-	return out
+	return c.importersOf(syms)
 }
 
 // firstImport returns the first of syms that objs import, for reasons.

@@ -44,7 +44,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noAuto, "no-auto", false, "add nothing the loader does not show (no NSS, gconv, libgcc_s, certificates, passwd, /tmp)")
 	fs.BoolVar(&f.tzdata, "tzdata", false, "add the root's time zone database (/usr/share/zoneinfo)")
 	fs.StringSliceVar(&f.charsets, "charsets", nil, "iconv character sets whose gconv modules to add when a program uses iconv (`LIST`, comma-separated; \"all\"; default: common ones)")
-	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath, ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
+	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath(), ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
 	fs.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777) even when no program shows it makes temporary files (static programs, Go, Python)")
 	fs.BoolVar(&f.users, "users", false, "add /etc/passwd and /etc/group (root, nobody, nonroot 65532) even when no program shows it looks users up")
 	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
