@@ -37,6 +37,7 @@ setup:
 	@SETUP_OPTIONAL=1 .ci/setup
 
 test-go: lint
+	-.ci/syft >/dev/null
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 

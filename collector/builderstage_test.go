@@ -50,7 +50,7 @@ func TestBuilderStageScript(t *testing.T) {
 	var got strings.Builder
 	for _, e := range plan.Entries {
 		if e.Kind == collector.File {
-			fmt.Fprintf(&got, "%s: %s\n", e.Path, strings.Join(e.Reasons, "; "))
+			fmt.Fprintf(&got, "%s: %s\n", e.Path, strings.Join(collector.Texts(e.Reasons), "; "))
 		}
 	}
 	fmt.Fprintln(&got, "programs:", plan.Programs, "platform:", plan.Platform)

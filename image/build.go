@@ -90,6 +90,9 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	if len(o.annotations) > 0 {
 		img = mutate.Annotations(img, o.annotations).(v1.Image)
 	}
+	if len(o.sboms) > 0 {
+		img = &attached{Image: img, sboms: o.sboms}
+	}
 	return img, nil
 }
 

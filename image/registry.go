@@ -18,6 +18,7 @@ type PushOption func(*pushOptions)
 type pushOptions struct {
 	progress io.Writer
 	remote   []remote.Option
+	attached func(ReferrersMethod) // WithAttachedReport
 }
 
 // WithProgress prints the push's progress to w, a line at most every
@@ -63,10 +64,11 @@ func (o *registryOutput) check() error {
 }
 
 func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
-	opts := append([]remote.Option{
+	base := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
 	}, o.opts.remote...)
+	opts := base[:len(base):len(base)]
 	if o.opts.progress != nil {
 		updates := make(chan v1.Update, 64)
 		stop := printProgress(o.opts.progress, o.name, updates)
@@ -75,6 +77,12 @@ func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, erro
 	}
 	if err := remote.Write(o.ref, img, opts...); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
+	}
+	// Without the progress: remote.Write closed its channel.
+	if method, err := pushReferrers(o.ref, img, base); err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	} else if method != "" && o.opts.attached != nil {
+		o.opts.attached(method)
 	}
 	nothing := func() error { return nil }
 	return &staged{commit: nothing, abort: func() {}}, nil

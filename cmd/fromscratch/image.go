@@ -43,6 +43,7 @@ type imageFlags struct {
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
+	sbom                                            sbomFlags
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -64,6 +65,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
+	f.sbom.register(fs)
 }
 
 func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
@@ -76,6 +78,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	mtime, err := sourceDateEpoch(f.epoch)
 	if err != nil {
+		return err
+	}
+	if err := f.sbom.parse(); err != nil {
 		return err
 	}
 	var opts []image.Option
@@ -113,6 +118,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		tag = "fromscratch:latest"
 	}
 	var outs []image.Output
+	var attachedBy image.ReferrersMethod // how --push attached the SBOMs
 	if f.ociLayout != "" {
 		outs = append(outs, image.OCILayout(f.ociLayout, tag))
 	}
@@ -124,6 +130,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if !f.quiet && isTerminal(os.Stderr) {
 			popts = append(popts, image.WithProgress(errw))
 		}
+		popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) { attachedBy = m }))
 		outs = append(outs, image.Registry(f.push, popts...))
 	}
 	if f.digestFile != "" {
@@ -182,16 +189,29 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if len(annotations) > 0 {
 		opts = append(opts, image.WithAnnotations(annotations))
 	}
-	img, err := image.Build(plan, opts...)
+	sboms, err := f.sbom.make(plan, tag, mtime)
+	if err != nil {
+		return err
+	}
+	img, err := image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	if err != nil {
+		return err
+	}
+	commitSBOMs, abortSBOMs, err := sboms.stage()
 	if err != nil {
 		return err
 	}
 	digest, err := image.Write(context.Background(), img, outs...)
 	if err != nil {
+		abortSBOMs()
+		return err
+	}
+	if err := commitSBOMs(); err != nil {
 		return err
 	}
 	printWarnings(plan)
 	if !f.quiet {
+		printAttached(f.push, digest, attachedBy)
 		fmt.Fprintln(out, digest)
 	}
 	return nil
