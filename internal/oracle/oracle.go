@@ -179,7 +179,7 @@ func defaultLoader(f *elfscan.File) string {
 	case elf.EM_AARCH64:
 		return "/lib/ld-linux-aarch64.so.1"
 	case elf.EM_ARM:
-		if f.EFlags&0x400 != 0 {
+		if f.EFlags&ldcache.EFARMABIFloatHard != 0 {
 			return "/lib/ld-linux-armhf.so.3"
 		}
 		return "/lib/ld-linux.so.3"
