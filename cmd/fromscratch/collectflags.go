@@ -50,7 +50,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
-	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
+	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only; credentials and your home left out)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
 }
 
@@ -119,7 +119,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 			fmt.Fprintln(errw, m.String())
 		}
 		n := len(missing.Missing)
-		return nil, fmt.Errorf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)", n, plural(n, "y", "ies"))
+		return nil, missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)", n, plural(n, "y", "ies"))}
 	}
 	if err != nil {
 		return nil, err

@@ -104,6 +104,9 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			os.Remove(t)
 		}
 	}
+	if d == nil { // no --sbom: nothing to stage
+		return func() error { return nil }, abort, nil
+	}
 	commit = func() error {
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
