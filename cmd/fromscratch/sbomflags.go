@@ -103,8 +103,8 @@ func (d *sbomDocs) imageOptions() []image.Option {
 // them all, abort removes them: a failure (of the SBOMs or of the image
 // or root filesystem written between) leaves none half-written.
 func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
-	if d == nil {
-		return func() error { return nil }, func() {}, nil // no --sbom
+	if d == nil { // no --sbom
+		return func() error { return nil }, func() {}, nil
 	}
 	var tmps []string
 	abort = func() {
@@ -112,7 +112,13 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			os.Remove(t)
 		}
 	}
+	if d == nil { // no --sbom: nothing to stage
+		return func() error { return nil }, abort, nil
+	}
 	commit = func() error {
+		if d == nil {
+			return nil // no --sbom
+		}
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
 				abort()
