@@ -37,6 +37,7 @@ it, after everything that was found, and the exit status is 1.`,
 		cf.register(fs)
 		cf.checks.reportOnly = true
 		return func([]string) error {
+			defer cf.closeFrom()
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}

@@ -107,7 +107,13 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			os.Remove(t)
 		}
 	}
+	if d == nil { // no --sbom: nothing to stage
+		return func() error { return nil }, abort, nil
+	}
 	commit = func() error {
+		if d == nil {
+			return nil // no --sbom
+		}
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
 				abort()
