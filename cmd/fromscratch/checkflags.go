@@ -86,7 +86,7 @@ func (f *checkFlags) options(paths, progArgs []string) []check.Option {
 		}
 		opts = append(opts, check.WithArgs(argv...))
 	case f.cmdSet:
-		opts = append(opts, check.WithArgs(append([]string{paths[0]}, f.cmd...)...))
+		opts = append(opts, check.WithCmd(f.cmd...))
 	}
 	if f.timeout > 0 {
 		opts = append(opts, check.WithTimeout(f.timeout))
