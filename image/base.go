@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -31,10 +30,11 @@ import (
 // platform is an error.
 func LoadBase(ctx context.Context, ref string, platform collector.Platform, opts ...remote.Option) (v1.Image, error) {
 	img, err := load(ctx, ref, platform, opts)
+	shown, _ := redact(ref)
 	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", ref, err)
+		return nil, fmt.Errorf("base %s: %w", shown, err)
 	}
-	if err := checkPlatform(img, platform, "base "+ref); err != nil {
+	if err := checkPlatform(img, platform, "base "+shown); err != nil {
 		return nil, err
 	}
 	return img, nil
@@ -50,15 +50,16 @@ func LoadSource(ctx context.Context, ref string, platform *collector.Platform, o
 		p = *platform
 	}
 	img, err := load(ctx, ref, p, opts)
+	shown, _ := redact(ref)
 	if err != nil {
-		return nil, fmt.Errorf("image: %s: %w", ref, err)
+		return nil, fmt.Errorf("image: %s: %w", shown, err)
 	}
 	if platform != nil && checkPlatform(img, p, "") != nil {
 		cf, err := img.ConfigFile()
 		if err != nil {
-			return nil, fmt.Errorf("image: %s: %w", ref, err)
+			return nil, fmt.Errorf("image: %s: %w", shown, err)
 		}
-		return nil, fmt.Errorf("image: %s is %s, not %s", ref, collector.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, p)
+		return nil, fmt.Errorf("image: %s is %s, not %s", shown, collector.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, p)
 	}
 	return img, nil
 }
@@ -193,6 +194,9 @@ func tarballBase(file, tag string) (v1.Image, error) {
 	var t *name.Tag
 	if tag != "" {
 		// The tag is how docker save named the image, repository included.
+		if err := checkReference(tag); err != nil {
+			return nil, err
+		}
 		nt, err := name.NewTag(tag)
 		if err != nil {
 			return nil, err
@@ -223,30 +227,4 @@ func checkPlatform(img v1.Image, platform collector.Platform, what string) error
 
 func v1Platform(p collector.Platform) v1.Platform {
 	return v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-}
-
-// parseReference parses a registry reference; one on a loopback host
-// (localhost, 127.0.0.0/8, ::1) is marked insecure, to be reached over
-// plain HTTP as docker does.
-func parseReference(ref string) (name.Reference, error) {
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return nil, err
-	}
-	if isLoopback(r.Context().RegistryStr()) {
-		return name.ParseReference(ref, name.Insecure)
-	}
-	return r, nil
-}
-
-func isLoopback(registry string) bool {
-	host := registry
-	if h, _, err := net.SplitHostPort(registry); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

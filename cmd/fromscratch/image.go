@@ -22,7 +22,8 @@ var imageCommand = &command{
 	long: `Collects FILE as 'rootfs' does and writes it as one image layer, on an empty
 image (FROM scratch) or on --base, to any combination of an OCI layout
 (--oci-layout), a tarball that 'docker load' reads (--tarball) and a registry
-(--push). Prints the image digest.
+(--push). Prints the image digest. A library the loader would not find is an
+error (exit 1, nothing written) unless --allow-missing.
 
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
@@ -147,6 +148,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if f.quiet {
 		progOut = errw
 	}
+	cf.checks.image(f)
 	plan, err := cf.plan(fs, progOut)
 	if err != nil {
 		return err
