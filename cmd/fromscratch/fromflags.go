@@ -22,6 +22,9 @@ type fromFlags struct {
 	mu     sync.Mutex // guards staged, removed at the end (after a signal too)
 	staged *imageroot.Root
 	img    v1.Image
+	// srcDigest and srcSize describe the source; see image.DescribeSource.
+	srcDigest v1.Hash
+	srcSize   int64
 }
 
 func (f *fromFlags) register(fs *pflag.FlagSet) {
@@ -109,11 +112,16 @@ func (f *collectFlags) fromOptions() []collector.Option {
 
 // imageOptions are the image options --from adds: the source's run-time
 // config and its name.
-func (f *collectFlags) imageOptions() []image.Option {
+func (f *collectFlags) imageOptions() ([]image.Option, error) {
 	if f.staged == nil {
-		return nil
+		return nil, nil
 	}
-	return []image.Option{image.WithSource(f.from, f.staged.Digest(), f.staged.Config())}
+	digest, size, err := image.DescribeSource(f.from, f.img)
+	if err != nil {
+		return nil, fmt.Errorf("image: %s: %w", f.from, err)
+	}
+	f.srcDigest, f.srcSize = digest, size
+	return []image.Option{image.WithSource(f.from, digest, f.staged.Config())}, nil
 }
 
 // printSizes prints the source's size and the new image's.
@@ -121,13 +129,17 @@ func (f *collectFlags) printSizes(img v1.Image) {
 	if f.img == nil {
 		return
 	}
-	before, err1 := image.LayersSize(f.img)
-	after, err2 := image.LayersSize(img)
-	if err1 == nil && err2 == nil {
-		cf := f.staged.Config()
-		fmt.Fprintf(errw, "fromscratch: from %s (%s, %s/%s): %s, minified: %s (compressed layers)\n",
-			f.from, f.staged.Digest(), cf.OS, cf.Architecture, humanSize(before), humanSize(after))
+	after, err := image.LayersSize(img)
+	if err != nil {
+		return
 	}
+	cf := f.staged.Config()
+	what := "docker tarball"
+	if f.srcDigest != (v1.Hash{}) {
+		what = f.srcDigest.String() + ", compressed layers"
+	}
+	fmt.Fprintf(errw, "fromscratch: from %s (%s/%s): %s (%s), minified: %s (compressed layers)\n",
+		f.from, cf.OS, cf.Architecture, humanSize(f.srcSize), what, humanSize(after))
 }
 
 // closeFrom removes the staging; every command that stages defers it.

@@ -164,7 +164,11 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		}
 		opts = append(opts, image.WithBase(base))
 	}
-	opts = append(opts, cf.imageOptions()...)
+	fromOpts, err := cf.imageOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, fromOpts...)
 	if f.entrypointSet {
 		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
 	}
