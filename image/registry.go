@@ -39,7 +39,8 @@ func WithRemoteOptions(opts ...remote.Option) PushOption {
 // helpers), over plain HTTP for a loopback registry (localhost,
 // 127.0.0.0/8, ::1).
 func Registry(ref string, opts ...PushOption) Output {
-	o := &registryOutput{name: ref}
+	shown, _ := redact(ref) // the name printed: never a password
+	o := &registryOutput{name: shown}
 	for _, opt := range opts {
 		opt(&o.opts)
 	}

@@ -19,8 +19,8 @@ way, and what it needs at run time that the loader does not show (NSS and
 gconv modules, libgcc_s, CA certificates, passwd/group, /tmp), into DIR.
 
 DIR is built beside itself and renamed at the end: a failure leaves nothing.
-A library the loader would not find is an error (exit 1) unless
---allow-missing.`,
+A library the loader would not find is an error (exit 1, nothing written)
+unless --allow-missing.`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var output, epoch string
@@ -32,6 +32,7 @@ A library the loader would not find is an error (exit 1) unless
 		cf.register(fs)
 		sf.register(fs)
 		return func([]string) error {
+			defer cf.closeFrom()
 			if output == "" {
 				return usageError{fmt.Errorf("-o DIR is required")}
 			}
