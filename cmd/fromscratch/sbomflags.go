@@ -112,13 +112,7 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			os.Remove(t)
 		}
 	}
-	if d == nil { // no --sbom: nothing to stage
-		return func() error { return nil }, abort, nil
-	}
 	commit = func() error {
-		if d == nil {
-			return nil // no --sbom
-		}
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
 				abort()
@@ -126,9 +120,6 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			}
 		}
 		return nil
-	}
-	if d == nil {
-		return commit, abort, nil
 	}
 	for _, o := range d.outs {
 		tmp, err := os.CreateTemp(filepath.Dir(o.file), "."+filepath.Base(o.file)+".tmp-*")
