@@ -32,6 +32,7 @@ const (
 	RuleMuslPath          Rule = "musl-path"          // musl's /etc/ld-musl-ARCH.path, where only it finds a library
 	RulePackageMetadata   Rule = "package-metadata"   // WithPackageMetadata
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
+	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
 )
 
 // ruleText is how the reasons of each rule read: "{requester}" and
@@ -60,6 +61,7 @@ var ruleText = map[Rule]string{
 	RuleMuslPath:          "musl path file: {evidence}",
 	RulePackageMetadata:   "--package-metadata: {evidence}",
 	RuleTrace:             "{evidence}",
+	RuleCheck:             "check: {evidence}",
 }
 
 // A Reason says why an entry is in a plan: the rule that added it, who

@@ -83,6 +83,7 @@ type buildOptions struct {
 	workingDir  *string
 	labels      map[string]string
 	annotations map[string]string
+	source      *sourceOptions
 	sboms       []attachment // WithSBOM
 }
 

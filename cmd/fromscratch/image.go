@@ -33,7 +33,10 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 		var f imageFlags
 		f.register(fs)
 		cf.register(fs)
-		return func([]string) error { return f.run(&cf, fs) }
+		return func([]string) error {
+			defer cf.closeFrom()
+			return f.run(&cf, fs)
+		}
 	},
 }
 
@@ -54,7 +57,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.push, "push", "", "push to the registry `REF` (credentials from docker login; plain HTTP for localhost)")
 	fs.StringVar(&f.digestFile, "digest-file", "", "write the image digest to `FILE`")
 	fs.StringVar(&f.base, "base", "", "build on the image `REF`: a registry reference, an OCI layout DIR[:TAG] or a docker tarball FILE[:TAG] (default: scratch)")
-	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers)")
+	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers); with --from, also the image picked from an index (default: this machine's, or the only one)")
 	fs.StringSliceVar(&f.entrypoint, "entrypoint", nil, "the entrypoint, `ARGS` comma-separated (default: the first program)")
 	fs.StringSliceVar(&f.cmd, "cmd", nil, "the default arguments, `ARGS` comma-separated")
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
@@ -145,6 +148,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if f.quiet {
 		progOut = errw
 	}
+	cf.checks.image(f)
 	plan, err := cf.plan(fs, progOut)
 	if err != nil {
 		return err
@@ -166,6 +170,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		}
 		opts = append(opts, image.WithBase(base))
 	}
+	opts = append(opts, cf.imageOptions()...)
 	if f.entrypointSet {
 		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
 	}
@@ -212,6 +217,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	printWarnings(plan)
 	if !f.quiet {
+		cf.printSizes(img)
 		printAttached(f.push, digest, attachedBy)
 		fmt.Fprintln(out, digest)
 	}

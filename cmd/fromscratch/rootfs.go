@@ -32,6 +32,7 @@ unless --allow-missing.`,
 		cf.register(fs)
 		sf.register(fs)
 		return func([]string) error {
+			defer cf.closeFrom()
 			if output == "" {
 				return usageError{fmt.Errorf("-o DIR is required")}
 			}

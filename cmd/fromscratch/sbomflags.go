@@ -98,6 +98,9 @@ func (d *sbomDocs) imageOptions() []image.Option {
 // them all, abort removes them: a failure (of the SBOMs or of the image
 // or root filesystem written between) leaves none half-written.
 func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
+	if d == nil { // no --sbom
+		return func() error { return nil }, func() {}, nil
+	}
 	var tmps []string
 	abort = func() {
 		for _, t := range tmps {
@@ -108,6 +111,9 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 		return func() error { return nil }, abort, nil
 	}
 	commit = func() error {
+		if d == nil {
+			return nil // no --sbom
+		}
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
 				abort()
