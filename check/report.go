@@ -44,6 +44,7 @@ type Exit struct {
 	StartError string
 }
 
+// String says how the program ended, as the report prints it.
 func (e Exit) String() string {
 	switch {
 	case e.StartError != "":
@@ -89,6 +90,7 @@ func (m Missing) How() string {
 	return fmt.Sprintf("%s of %s by pid %d (%s)", verb, m.Name, m.PID, m.Comm)
 }
 
+// String is "PATH: missing — how the program looked for it".
 func (m Missing) String() string {
 	return m.Path + ": missing — " + m.How()
 }

@@ -39,5 +39,8 @@ type SandboxError struct {
 	Err  error
 }
 
+// Error is "sandbox: STEP: reason".
 func (e *SandboxError) Error() string { return "sandbox: " + e.Step + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *SandboxError) Unwrap() error { return e.Err }
