@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -53,7 +54,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
-	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only; credentials and your home left out)")
+	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer (in the root, sandboxed, with --root or --from) and add every file it opened (credentials and your home left out)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION` (0: no limit)")
 	f.checks.register(fs)
 }
@@ -106,9 +107,6 @@ func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 		opts = append(opts, collector.WithPackageMetadata())
 	}
 	if f.trace {
-		if f.root != "/" && f.root != "" {
-			return nil, usageError{fmt.Errorf("--trace runs the program on this machine and cannot be combined with --root")}
-		}
 		traced, err := f.runTrace(paths[0], progArgs)
 		if err != nil {
 			return nil, err
@@ -215,12 +213,31 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
 func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
-	res, err := trace.Run(cmdCtx, append([]string{prog}, args...), &trace.Options{
+	opts := &trace.Options{
 		Stdin:   os.Stdin,
 		Stdout:  errw,
 		Stderr:  errw,
 		Timeout: f.traceTimeout,
-	})
+	}
+	var res *trace.Result
+	var err error
+	if f.root != "" && f.root != "/" {
+		// In another root (--root, --from) the program runs there, as a
+		// container runtime would run it, and its paths are the root's.
+		opts.Sandbox = &trace.Sandbox{Root: f.root, Isolate: true, Overlay: true}
+		res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+		var se *trace.SandboxError
+		if errors.As(err, &se) {
+			fmt.Fprintf(errw, "fromscratch: trace: sandbox: a chroot only, without namespaces (%v): writes of the traced run reach %s\n", se, quote.Name(f.root))
+			opts.Sandbox = &trace.Sandbox{Root: f.root}
+			res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+		}
+		if errors.Is(err, syscall.ENOEXEC) {
+			return nil, fmt.Errorf("--trace: %s cannot run on this machine (no qemu-user binfmt handler for its architecture?): %w", quote.Name(prog), err)
+		}
+	} else {
+		res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w (--trace-timeout): the program, or a process it left running, did not finish; nothing written", err)
 	}

@@ -45,9 +45,6 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		if fs.Changed("root") {
 			return nil, usageError{fmt.Errorf("--from and --root exclude each other")}
 		}
-		if f.trace {
-			return nil, usageError{fmt.Errorf("--trace with --from is not supported yet")}
-		}
 		var platform *collector.Platform
 		if pf := fs.Lookup("platform"); pf != nil && pf.Value.String() != "" {
 			p, err := v1.ParsePlatform(pf.Value.String())

@@ -352,3 +352,35 @@ func TestCLIHelper(t *testing.T) {
 	}
 	os.Exit(run(flag.Args(), os.Stdout, os.Stderr))
 }
+
+// TestTraceInRoot: with --root (and so --from, whose root is the staged
+// image), --trace runs the program inside the root, sandboxed, and the
+// paths it opens are the root's. The root here is itself a traced rootfs
+// of python3; the second plan, traced in it, runs in a chroot.
+func TestTraceInRoot(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "python3")
+	py := "/usr/bin/python3"
+	root, out := filepath.Join(t.TempDir(), "root"), filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := traceCLI(t, "", "rootfs", "-o", root, "--trace", py, "--", "-c", "import json, decimal"); code != 0 {
+		t.Fatalf("rootfs of python3: exit %d: %s", code, stderr)
+	}
+	// A marker only the root has: found by the traced run in the root,
+	// it proves the run was there and not on this machine.
+	marker := "/usr/lib/fromscratch-marker.txt"
+	if err := os.WriteFile(filepath.Join(root, marker), []byte("in the root\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := "import json; print(json.dumps(open('" + marker + "').read()))"
+	_, stderr, code := traceCLI(t, "", "rootfs", "--root", root, "-o", out, "--trace", py, "--", "-c", script)
+	if code != 0 {
+		t.Fatalf("rootfs --root --trace: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, marker)); err != nil {
+		t.Errorf("the traced run in the root did not bring %s: %v\n%s", marker, err, stderr)
+	}
+	stdout, _, exit := testenv.RunChroot(t, out, nil, "", py, "-c", script)
+	if exit != 0 || !strings.Contains(string(stdout), "in the root") {
+		t.Errorf("the plan traced in the root does not run: exit %d, %q", exit, stdout)
+	}
+}
