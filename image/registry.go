@@ -63,6 +63,12 @@ func (o *registryOutput) check() error {
 }
 
 func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
+	return o.push(ctx, func(opts []remote.Option) error { return remote.Write(o.ref, img, opts...) })
+}
+
+// push calls write (remote.Write or remote.WriteIndex) with the options
+// and the progress printer, if any.
+func (o *registryOutput) push(ctx context.Context, write func([]remote.Option) error) (*staged, error) {
 	opts := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
@@ -73,7 +79,7 @@ func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, erro
 		defer stop()
 		opts = append(opts, remote.WithProgress(updates))
 	}
-	if err := remote.Write(o.ref, img, opts...); err != nil {
+	if err := write(opts); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
 	nothing := func() error { return nil }
