@@ -43,6 +43,7 @@ type imageFlags struct {
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
+	layers                                          layerFlags
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -64,6 +65,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
+	f.layers.register(fs)
 }
 
 func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
@@ -133,31 +135,6 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := image.Check(outs...); err != nil {
 		return err
 	}
-	progOut := out
-	if f.quiet {
-		progOut = errw
-	}
-	plan, err := cf.plan(fs, progOut)
-	if err != nil {
-		return err
-	}
-	if err := cf.checkPlan(plan); err != nil {
-		return err
-	}
-	if platform != nil {
-		opts = append(opts, image.WithPlatform(*platform))
-	}
-	if f.base != "" {
-		p := plan.Platform
-		if platform != nil {
-			p = *platform
-		}
-		base, err := image.LoadBase(context.Background(), f.base, p)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, image.WithBase(base))
-	}
 	if f.entrypointSet {
 		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
 	}
@@ -182,7 +159,39 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if len(annotations) > 0 {
 		opts = append(opts, image.WithAnnotations(annotations))
 	}
-	img, err := image.Build(plan, opts...)
+	progOut := out
+	if f.quiet {
+		progOut = errw
+	}
+	if opts, err = f.layers.options(opts, f); err != nil {
+		return err
+	}
+	if len(f.layers.platformRoots) > 0 {
+		return f.layers.runIndex(cf, fs, progOut, opts, outs, f.quiet)
+	}
+	plan, err := cf.plan(fs, progOut)
+	if err != nil {
+		return err
+	}
+	if err := cf.checkPlan(plan); err != nil {
+		return err
+	}
+	if platform != nil {
+		opts = append(opts, image.WithPlatform(*platform))
+	}
+	if f.base != "" {
+		p := plan.Platform
+		if platform != nil {
+			p = *platform
+		}
+		base, err := image.LoadBase(context.Background(), f.base, p)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, image.WithBase(base))
+	}
+	var left leftOut
+	img, err := image.Build(plan, append(opts, image.WithLeftOut(left.add))...)
 	if err != nil {
 		return err
 	}
@@ -190,6 +199,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	left.print(f.base, f.quiet)
 	printWarnings(plan)
 	if !f.quiet {
 		fmt.Fprintln(out, digest)
