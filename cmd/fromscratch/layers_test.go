@@ -12,8 +12,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -286,7 +286,9 @@ func TestImagePlatformRoots(t *testing.T) {
 		idx.Manifests[0].Platform.Architecture != "amd64" || idx.Manifests[1].Platform.Architecture != "arm64" {
 		t.Fatalf("skopeo inspect --raw: %+v, want an OCI index of amd64 and arm64", idx)
 	}
-	var top struct{ Manifests []struct{ Digest, MediaType string } }
+	var top struct {
+		Manifests []struct{ Digest, MediaType string }
+	}
 	readJSON(t, filepath.Join(layout, "index.json"), &top)
 	if len(top.Manifests) != 1 || top.Manifests[0].Digest != digest || top.Manifests[0].MediaType != idx.MediaType {
 		t.Errorf("layout index.json %+v, want the index %s", top, digest)
