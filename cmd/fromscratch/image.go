@@ -19,10 +19,12 @@ var imageCommand = &command{
 	name:  "image",
 	args:  "[flags] FILE...   or   --trace [flags] PROG [FILE...] -- ARGS...",
 	short: "write an OCI image of FILE: layout, docker tarball or registry",
-	long: `Collects FILE as 'rootfs' does and writes it as one image layer, on an empty
-image (FROM scratch) or on --base, to any combination of an OCI layout
-(--oci-layout), a tarball that 'docker load' reads (--tarball) and a registry
-(--push). Prints the image digest.
+	long: `Collects FILE as 'rootfs' does and writes it as one image layer (or the
+shared layers of --layering auto), on an empty image (FROM scratch) or on
+--base, leaving out what the base has already, to any combination of an OCI
+layout (--oci-layout), a tarball that 'docker load' reads (--tarball) and a
+registry (--push). Prints the image digest. With --platform-root, writes one
+image index of the FILEs of each root.
 
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time

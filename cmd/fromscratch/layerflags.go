@@ -21,7 +21,7 @@ type layerFlags struct {
 
 func (f *layerFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.layering, "layering", "none", "`HOW` to split the image into layers: none (one layer) or auto (the loader and libc, each well-known shared library, the rest: images of one root share what they both hold)")
-	fs.StringArrayVar(&f.platformRoots, "platform-root", nil, "build the FILEs from the root `OS/ARCH[/VARIANT]=DIR` too, and write one image index of all the platforms (for --tarball, the host's image); repeatable")
+	fs.StringArrayVar(&f.platformRoots, "platform-root", nil, "also build the FILEs from the root DIR for PLATFORM (OS/ARCH[/VARIANT]), `PLATFORM=DIR`, and write one image index of all of them (to --tarball, the host's image); repeatable")
 }
 
 // options adds the layering to opts and checks the flags that an index
