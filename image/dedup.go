@@ -22,6 +22,20 @@ func WithLeftOut(f func(collector.Entry)) Option {
 	return buildOption(func(o *buildOptions) { o.leftOut = f })
 }
 
+// LeaveOut returns plan without what base has already, as Build on base
+// writes it (see WithLeftOut), and the files and links it left out.
+func LeaveOut(plan *collector.Plan, base v1.Image) (*collector.Plan, []collector.Entry, error) {
+	if err := plan.Check(); err != nil {
+		return nil, nil, fmt.Errorf("layer: %w", err)
+	}
+	var left []collector.Entry
+	kept, err := leaveOutBase(plan, base, func(e collector.Entry) { left = append(left, e) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return kept, left, nil
+}
+
 // baseEntry is what a base image has at a path, after all its layers.
 type baseEntry struct {
 	typeflag byte

@@ -31,13 +31,18 @@ it, after everything that was found, and the exit status is 1.`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var list, asJSON, plan bool
+		var base string
 		fs.BoolVar(&list, "list", false, "print one absolute path per line: each FILE, its interpreter, then every library in load order, each once")
 		fs.BoolVar(&asJSON, "json", false, "print the whole graph, and the run-time extras, as JSON")
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
+		fs.StringVar(&base, "base", "", "with --plan: leave out, and list last, what the image `REF` has already, as 'image --base REF' does")
 		cf.register(fs)
 		return func([]string) error {
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
+			}
+			if base != "" && !plan {
+				return usageError{fmt.Errorf("--base goes with --plan")}
 			}
 			paths, _, err := cf.fileArgs(fs)
 			if err != nil {
@@ -67,6 +72,8 @@ it, after everything that was found, and the exit status is 1.`,
 				}
 			}
 			switch {
+			case plan && base != "":
+				err = writePlanOnBase(out, p, base)
 			case plan:
 				writePlan(out, p)
 			case asJSON:

@@ -198,7 +198,7 @@ func layerFiles(t *testing.T, dir, digest string) []string {
 
 // TestImageBaseLeavesOut (Base): on a base that holds libc (an image of
 // dash), the image of sqlite3 has a layer without a file of the base's,
-// says what it left out, and runs.
+// says what it left out (and deps --plan --base lists it), and runs.
 func TestImageBaseLeavesOut(t *testing.T) {
 	testenv.NeedRoot(t)
 	testenv.NeedDocker(t)
@@ -234,6 +234,12 @@ func TestImageBaseLeavesOut(t *testing.T) {
 	}
 	if !slices.Contains(files, "usr/bin/sqlite3") {
 		t.Errorf("the new layer has no sqlite3: %v", files)
+	}
+	// deps --plan --base lists the same: the base's files last, marked.
+	planOut, _, code := fromscratch(t, "deps", "--plan", "--base", baseLayout+":base:1", "/usr/bin/sqlite3")
+	if code != 0 || !strings.Contains(planOut, "\nbase     /usr/lib/x86_64-linux-gnu/libc.so.6 (the base has it: left out)\n") ||
+		strings.Contains(planOut, "file     0755 /usr/lib/x86_64-linux-gnu/libc.so.6") {
+		t.Errorf("deps --plan --base: exit %d\n%s", code, planOut)
 	}
 	dockerLoad(t, tar, tag)
 	out, errOut, exit := dockerRun(t, tag, "", nil, nil, ":memory:", "select 6*7;")
