@@ -21,7 +21,8 @@ import (
 
 // BuildIndex builds the image of each plan with opts (see Build; each
 // plan's platform is its own, so WithPlatform and WithBase, which name
-// one platform, are refused) and returns their Index.
+// one platform, are refused: on a base, Build each plan WithBase of its
+// platform's image and make their Index) and returns their Index.
 func BuildIndex(plans []*collector.Plan, opts ...Option) (v1.ImageIndex, error) {
 	var o buildOptions
 	for _, opt := range opts {
@@ -33,7 +34,7 @@ func BuildIndex(plans []*collector.Plan, opts ...Option) (v1.ImageIndex, error) 
 	case o.platform != nil:
 		return nil, fmt.Errorf("image: WithPlatform names one platform: an index takes each plan's own")
 	case o.base != nil:
-		return nil, fmt.Errorf("image: WithBase names one platform's image: not supported for an index")
+		return nil, fmt.Errorf("image: WithBase names one platform's image: Build each plan on its own and make their Index")
 	}
 	imgs := make([]v1.Image, len(plans))
 	for i, plan := range plans {

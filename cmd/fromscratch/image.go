@@ -169,7 +169,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		return err
 	}
 	if len(f.layers.platformRoots) > 0 {
-		return f.layers.runIndex(cf, fs, progOut, opts, outs, f.quiet)
+		return f.layers.runIndex(cf, fs, progOut, opts, outs, f.base, f.quiet)
 	}
 	plan, err := cf.plan(fs, progOut)
 	if err != nil {

@@ -31,13 +31,8 @@ func (f *layerFlags) options(opts []image.Option, img *imageFlags) ([]image.Opti
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--layering %q: want none or auto", f.layering)}
 	}
-	if len(f.platformRoots) > 0 {
-		switch {
-		case img.platform != "":
-			return nil, usageError{fmt.Errorf("--platform and --platform-root exclude each other: each root's platform is in its --platform-root")}
-		case img.base != "":
-			return nil, usageError{fmt.Errorf("--base cannot be combined with --platform-root yet")}
-		}
+	if len(f.platformRoots) > 0 && img.platform != "" {
+		return nil, usageError{fmt.Errorf("--platform and --platform-root exclude each other: each root's platform is in its --platform-root")}
 	}
 	return append(opts, image.WithLayering(l)), nil
 }
@@ -69,7 +64,7 @@ func (f *layerFlags) parseRoots() ([]platformRoot, error) {
 
 // runIndex collects the FILEs from each --platform-root, builds their
 // images and writes the index.
-func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, progOut io.Writer, opts []image.Option, outs []image.Output, quiet bool) error {
+func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, progOut io.Writer, opts []image.Option, outs []image.Output, base string, quiet bool) error {
 	roots, err := f.parseRoots()
 	if err != nil {
 		return err
@@ -93,7 +88,23 @@ func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, progOut io.Wr
 		plan.Platform = r.platform // with its variant, if given
 		plans = append(plans, plan)
 	}
-	idx, err := image.BuildIndex(plans, opts...)
+	// Each image on the base's image of its platform, if any.
+	imgs := make([]v1.Image, len(plans))
+	lefts := make([]leftOut, len(plans))
+	for i, plan := range plans {
+		popts := append(opts, image.WithLeftOut(lefts[i].add))
+		if base != "" {
+			b, err := image.LoadBase(context.Background(), base, plan.Platform)
+			if err != nil {
+				return err
+			}
+			popts = append(popts, image.WithBase(b))
+		}
+		if imgs[i], err = image.Build(plan, popts...); err != nil {
+			return fmt.Errorf("%s: %w", plan.Platform, err)
+		}
+	}
+	idx, err := image.Index(imgs...)
 	if err != nil {
 		return err
 	}
@@ -101,7 +112,8 @@ func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, progOut io.Wr
 	if err != nil {
 		return err
 	}
-	for _, p := range plans {
+	for i, p := range plans {
+		lefts[i].print(base+" ("+p.Platform.String()+")", quiet)
 		printWarnings(p)
 	}
 	if !quiet {

@@ -320,3 +320,27 @@ func TestImagePlatformRoots(t *testing.T) {
 		t.Errorf("index digest %s, then %s with the roots in the other order and GOMAXPROCS 1", digest, again)
 	}
 }
+
+// TestImagePlatformRootsOnBase: with --platform-root, --base names an
+// index, and each platform's image is built on the base's image of its
+// platform, leaving out what that has.
+func TestImagePlatformRootsOnBase(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the host is not amd64")
+	}
+	root := testenv.Arm64Sysroot(t)
+	dir := t.TempDir()
+	base, layout := filepath.Join(dir, "base"), filepath.Join(dir, "oci")
+	roots := []string{"--platform-root", "linux/amd64=/", "--platform-root", "linux/arm64=" + root}
+	imageDigest(t, append(roots, "--oci-layout", base, "--tag", "b:1", "/bin/dash")...)
+	args := append(append([]string{"image", "--base", base + ":b:1", "--oci-layout", layout}, roots...), "/usr/bin/curl")
+	_, stderr, code := fromscratch(t, args...)
+	if code != 0 {
+		t.Fatalf("fromscratch %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+	}
+	for _, p := range []string{"linux/amd64", "linux/arm64"} {
+		if !strings.Contains(stderr, "that the base "+base+":b:1 ("+p+") has already") {
+			t.Errorf("no left-out line for %s:\n%s", p, stderr)
+		}
+	}
+}
