@@ -344,3 +344,30 @@ func TestImagePlatformRootsOnBase(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerFlagsBadInput: bad --layering, --platform-root and deps --base
+// give one line, exit 2, and write nothing. /bin/true needs no warning.
+func TestLayerFlagsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	layout := filepath.Join(dir, "oci")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--layering", "bogus"}, `--layering "bogus": want none or auto`},
+		{[]string{"--platform-root", "linux/amd64"}, `--platform-root "linux/amd64": want OS/ARCH[/VARIANT]=DIR`},
+		{[]string{"--platform-root", "linux/amd64=/", "--platform", "linux/amd64"}, "--platform and --platform-root exclude each other"},
+		{[]string{"--platform-root", "linux/arm64=/"}, "--platform-root linux/arm64=/: the programs there are linux/" + runtime.GOARCH},
+		{[]string{"--platform-root", "linux/amd64=" + filepath.Join(dir, "none")}, "root " + filepath.Join(dir, "none")},
+		{[]string{"--platform-root", "linux/amd64=/", "--platform-root", "linux/amd64=/"}, "linux/amd64 given twice"},
+		{[]string{"--platform-root", "linux/amd64=/", "--root", "/"}, "--root and --platform-root exclude each other"},
+	} {
+		_, stderr, code := fromscratch(t, append(append([]string{"image", "--oci-layout", layout}, tc.args...), "/bin/true")...)
+		oneLineError(t, stderr, code, tc.want)
+		emptyDir(t, dir)
+	}
+	_, stderr, code := fromscratch(t, "deps", "--base", "x", "/bin/true")
+	oneLineError(t, stderr, code, "--base goes with --plan")
+	_, stderr, code = fromscratch(t, "deps", "--plan", "--base", filepath.Join(dir, "none"), "/bin/true")
+	oneLineError(t, stderr, code, "base "+filepath.Join(dir, "none"))
+}
