@@ -34,7 +34,7 @@ func ruleUsers(c *collection) error {
 		if len(objs) == 0 || c.entries[f.path] != nil {
 			continue
 		}
-		reason := "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"
+		reason := Reason{Rule: RuleUsers, Requester: describe(objs), Evidence: "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"}
 		if err := c.addGenerated(f.path, []byte(f.data), reason); err != nil {
 			return err
 		}
@@ -59,5 +59,5 @@ func ruleTmp(c *collection) error {
 		return nil
 	}
 	e := &Entry{Path: "/tmp", Kind: Dir, Mode: fs.ModeDir | fs.ModeSticky | 0o777}
-	return c.addEntry(e, "temporary files ("+evidence(objs, tmpFuncs)+")", true)
+	return c.addEntry(e, Reason{Rule: RuleTmp, Requester: describe(objs), Evidence: evidence(objs, tmpFuncs)}, true)
 }
