@@ -26,6 +26,7 @@ else
 endif
 
 test-go: lint
+	-.ci/syft >/dev/null
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
@@ -39,6 +40,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzScan$$' -fuzztime=$(FUZZTIME) ./elfscan
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConf$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
+	$(GO) test -run='^$$' -fuzz='^FuzzReference$$' -fuzztime=$(FUZZTIME) ./image
 
 # Go benchmarks, then the comparison with the peer tools, measured in the
 # same run and printed as ratios (go run ./bench).

@@ -36,6 +36,12 @@ func child(what string, args []string) int {
 			return 1
 		}
 		return 0
+	case "from":
+		if err := fromChild(args); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "bench: unknown %s=%s\n", childEnv, what)
 	return 2

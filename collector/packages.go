@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -41,14 +40,6 @@ const (
 	dpkgStatusD = "/var/lib/dpkg/status.d"
 )
 
-// dpkgPackage is one installed instance of a package that owns files of
-// the plan: NAME or NAME:ARCH as its info files are named.
-type dpkgPackage struct {
-	name, arch string
-	owns       []string        // image paths of its files in the plan, sorted
-	listed     map[string]bool // its list paths that are files of the plan
-}
-
 // addPackageMetadata is WithPackageMetadata.
 func (c *collection) addPackageMetadata() error {
 	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
@@ -63,18 +54,16 @@ func (c *collection) addPackageMetadata() error {
 			return fmt.Errorf("--package-metadata: %w", err)
 		}
 	}
-	pkgs, err := c.dpkgOwners()
+	entries := make([]*Entry, 0, len(c.entries))
+	for _, e := range c.entries {
+		entries = append(entries, e)
+	}
+	pkgs, err := dpkgPackages(c.root, entries, func(format string, args ...any) {
+		c.warn("--package-metadata: "+format, args...)
+	})
 	if err != nil {
 		return fmt.Errorf("--package-metadata: %w", err)
 	}
-	if len(pkgs) == 0 {
-		return nil
-	}
-	status, err := c.root.ReadFile(dpkgStatus, 256<<20)
-	if err != nil {
-		return fmt.Errorf("--package-metadata: %w", err)
-	}
-	paras := dpkgParagraphs(status)
 	// One file per package name, the architectures in order.
 	type out struct {
 		stanzas, md5sums []byte
@@ -82,24 +71,20 @@ func (c *collection) addPackageMetadata() error {
 	}
 	files := map[string]*out{}
 	var names []string
-	for _, pkg := range pkgs {
-		para := findParagraph(paras, pkg.name, pkg.arch)
-		if para == nil {
-			c.warn("--package-metadata: %s owns %s but has no installed paragraph in %s", pkg.id(), pkg.owns[0], dpkgStatus)
-			continue
-		}
-		o := files[pkg.name]
+	for i := range pkgs {
+		pkg := &pkgs[i]
+		o := files[pkg.Name]
 		if o == nil {
 			o = &out{}
-			files[pkg.name] = o
-			names = append(names, pkg.name)
+			files[pkg.Name] = o
+			names = append(names, pkg.Name)
 		}
 		if len(o.stanzas) > 0 {
 			o.stanzas = append(o.stanzas, '\n')
 		}
-		o.stanzas = append(o.stanzas, para...)
-		o.owns = append(o.owns, pkg.owns...)
-		o.md5sums = append(o.md5sums, c.dpkgMd5sums(pkg)...)
+		o.stanzas = append(o.stanzas, pkg.Status...)
+		o.owns = append(o.owns, pkg.Files...)
+		o.md5sums = append(o.md5sums, dpkgMd5sums(c.root, pkg)...)
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -120,92 +105,6 @@ func (c *collection) addPackageMetadata() error {
 		}
 	}
 	return nil
-}
-
-func (p *dpkgPackage) id() string {
-	if p.arch == "" {
-		return p.name
-	}
-	return p.name + ":" + p.arch
-}
-
-// dpkgOwners reads the root's package file lists and returns the packages
-// that own files of the plan, sorted by name and architecture.
-func (c *collection) dpkgOwners() ([]*dpkgPackage, error) {
-	// The image paths of the plan's files, by real path in the root.
-	bySource := map[string][]string{}
-	bases := map[string]bool{}
-	for p, e := range c.entries {
-		if e.Kind == File && e.Source != "" {
-			bySource[e.Source] = append(bySource[e.Source], p)
-			bases[path.Base(e.Source)] = true
-		}
-	}
-	infos, err := c.root.ReadDir(dpkgInfo)
-	if err != nil {
-		c.warn("--package-metadata: %s not read: %v: no package metadata added", dpkgInfo, err)
-		return nil, nil
-	}
-	var pkgs []*dpkgPackage
-	for _, d := range infos {
-		id, ok := strings.CutSuffix(d.Name(), ".list")
-		if !ok || !d.Type().IsRegular() {
-			continue
-		}
-		list, err := c.root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
-		if err != nil {
-			return nil, err
-		}
-		pkg := &dpkgPackage{listed: map[string]bool{}}
-		pkg.name, pkg.arch, _ = strings.Cut(id, ":")
-		for _, line := range strings.Split(string(list), "\n") {
-			// Only paths named like a planned file can be one: this
-			// spares resolving the thousands of others.
-			if !strings.HasPrefix(line, "/") || !bases[path.Base(line)] {
-				continue
-			}
-			real, _, err := c.root.Resolve(line)
-			if err != nil {
-				continue
-			}
-			if imgs := bySource[real]; len(imgs) > 0 {
-				pkg.listed[line] = true
-				pkg.owns = append(pkg.owns, imgs...)
-			}
-		}
-		if len(pkg.owns) > 0 {
-			slices.Sort(pkg.owns)
-			pkg.owns = slices.Compact(pkg.owns)
-			pkgs = append(pkgs, pkg)
-		}
-	}
-	sort.Slice(pkgs, func(i, j int) bool {
-		if pkgs[i].name != pkgs[j].name {
-			return pkgs[i].name < pkgs[j].name
-		}
-		return pkgs[i].arch < pkgs[j].arch
-	})
-	return pkgs, nil
-}
-
-// dpkgMd5sums returns the lines of the package's md5sums file ("MD5
-// path" with the path relative to /) for the files of the plan it owns.
-func (c *collection) dpkgMd5sums(pkg *dpkgPackage) []byte {
-	data, err := c.root.ReadFile(path.Join(dpkgInfo, pkg.id()+".md5sums"), 64<<20)
-	if err != nil {
-		return nil
-	}
-	var out []byte
-	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
-		_, p, ok := strings.Cut(strings.TrimRight(string(line), "\n"), "  ")
-		if ok && pkg.listed["/"+strings.TrimPrefix(p, "/")] {
-			out = append(out, line...)
-			if !bytes.HasSuffix(out, []byte("\n")) {
-				out = append(out, '\n')
-			}
-		}
-	}
-	return out
 }
 
 // dpkgParagraphs splits a dpkg status file into its paragraphs, each as

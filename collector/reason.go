@@ -29,8 +29,10 @@ const (
 	RuleCerts             Rule = "certs"              // CA certificates for TLS libraries
 	RuleTZData            Rule = "tzdata"             // WithTZData
 	RuleLdSoCache         Rule = "ld.so.cache"        // /etc/ld.so.cache, where only it finds a library
+	RuleMuslPath          Rule = "musl-path"          // musl's /etc/ld-musl-ARCH.path, where only it finds a library
 	RulePackageMetadata   Rule = "package-metadata"   // WithPackageMetadata
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
+	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
 )
 
 // ruleText is how the reasons of each rule read: "{requester}" and
@@ -56,8 +58,10 @@ var ruleText = map[Rule]string{
 	RuleCerts:             "CA certificates ({evidence})",
 	RuleTZData:            "--tzdata ({evidence})",
 	RuleLdSoCache:         "ld.so.cache: {evidence}",
+	RuleMuslPath:          "musl path file: {evidence}",
 	RulePackageMetadata:   "--package-metadata: {evidence}",
 	RuleTrace:             "{evidence}",
+	RuleCheck:             "check: {evidence}",
 }
 
 // A Reason says why an entry is in a plan: the rule that added it, who

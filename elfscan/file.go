@@ -70,6 +70,9 @@ type File struct {
 	// armArch is Tag_CPU_arch from .ARM.attributes (0: unknown), for
 	// Platform's variant.
 	armArch uint8
+	// phdrsRefused says why the kernel would not map the file as a
+	// program or an interpreter (its program header table), or "".
+	phdrsRefused string
 }
 
 // DT_FLAGS_1 bits the loader acts on.

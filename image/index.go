@@ -164,5 +164,8 @@ func (o *layoutOutput) stageIndex(idx v1.ImageIndex) (*staged, error) {
 }
 
 func (o *registryOutput) stageIndex(ctx context.Context, idx v1.ImageIndex) (*staged, error) {
-	return o.push(ctx, func(opts []remote.Option) error { return remote.WriteIndex(o.ref, idx, opts...) })
+	if _, err := o.push(ctx, func(opts []remote.Option) error { return remote.WriteIndex(o.ref, idx, opts...) }); err != nil {
+		return nil, err
+	}
+	return pushed(), nil
 }

@@ -51,7 +51,7 @@ func (o *buildOptions) addenda(plan *collector.Plan, mt types.MediaType) ([]muta
 		if o.layering != LayeringNone {
 			by += ": " + part.Name
 		}
-		adds[i] = mutate.Addendum{Layer: layers[i], History: v1.History{Created: created, CreatedBy: by}}
+		adds[i] = mutate.Addendum{Layer: layers[i], History: v1.History{Created: created, CreatedBy: by, Comment: o.source.comment()}}
 	}
 	return adds, nil
 }

@@ -85,6 +85,8 @@ type buildOptions struct {
 	annotations map[string]string
 	layering    Layering
 	leftOut     func(collector.Entry)
+	source      *sourceOptions
+	sboms       []attachment // WithSBOM
 }
 
 // WithBase builds on img instead of an empty image. Its platform must be

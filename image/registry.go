@@ -18,6 +18,7 @@ type PushOption func(*pushOptions)
 type pushOptions struct {
 	progress io.Writer
 	remote   []remote.Option
+	attached func(ReferrersMethod) // WithAttachedReport
 }
 
 // WithProgress prints the push's progress to w, a line at most every
@@ -38,7 +39,8 @@ func WithRemoteOptions(opts ...remote.Option) PushOption {
 // helpers), over plain HTTP for a loopback registry (localhost,
 // 127.0.0.0/8, ::1).
 func Registry(ref string, opts ...PushOption) Output {
-	o := &registryOutput{name: ref}
+	shown, _ := redact(ref) // the name printed: never a password
+	o := &registryOutput{name: shown}
 	for _, opt := range opts {
 		opt(&o.opts)
 	}
@@ -63,16 +65,28 @@ func (o *registryOutput) check() error {
 }
 
 func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
-	return o.push(ctx, func(opts []remote.Option) error { return remote.Write(o.ref, img, opts...) })
+	base, err := o.push(ctx, func(opts []remote.Option) error { return remote.Write(o.ref, img, opts...) })
+	if err != nil {
+		return nil, err
+	}
+	// Without the progress: remote.Write closed its channel.
+	if method, err := pushReferrers(o.ref, img, base); err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	} else if method != "" && o.opts.attached != nil {
+		o.opts.attached(method)
+	}
+	return pushed(), nil
 }
 
 // push calls write (remote.Write or remote.WriteIndex) with the options
-// and the progress printer, if any.
-func (o *registryOutput) push(ctx context.Context, write func([]remote.Option) error) (*staged, error) {
-	opts := append([]remote.Option{
+// and the progress printer, if any; it returns the options without the
+// progress.
+func (o *registryOutput) push(ctx context.Context, write func([]remote.Option) error) ([]remote.Option, error) {
+	base := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
 	}, o.opts.remote...)
+	opts := base[:len(base):len(base)]
 	if o.opts.progress != nil {
 		updates := make(chan v1.Update, 64)
 		stop := printProgress(o.opts.progress, o.name, updates)
@@ -82,8 +96,12 @@ func (o *registryOutput) push(ctx context.Context, write func([]remote.Option) e
 	if err := write(opts); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
-	nothing := func() error { return nil }
-	return &staged{commit: nothing, abort: func() {}}, nil
+	return base, nil
+}
+
+// pushed is what a push stages: nothing to commit or take back.
+func pushed() *staged {
+	return &staged{commit: func() error { return nil }, abort: func() {}}
 }
 
 // printProgress prints updates until stop is called: a line at most every

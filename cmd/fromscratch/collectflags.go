@@ -21,6 +21,7 @@ import (
 // collectFlags are the flags of every command that builds a Plan.
 type collectFlags struct {
 	resolveFlags
+	fromFlags
 	add          []string
 	dlopen       []string
 	exclude      []string
@@ -34,10 +35,12 @@ type collectFlags struct {
 	allowMissing bool
 	trace        bool
 	traceTimeout time.Duration
+	checks       checkFlags
 }
 
 func (f *collectFlags) register(fs *pflag.FlagSet) {
 	f.resolveFlags.register(fs)
+	f.fromFlags.register(fs)
 	fs.StringArrayVar(&f.add, "add", nil, "add the file or directory tree `SRC[:DST]` of the root (at DST in the image); ELF files among them bring their closure; repeatable")
 	fs.StringArrayVar(&f.dlopen, "dlopen", nil, "add a library the program dlopens, by `NAME` (searched as the loader would) or PATH, with its closure; repeatable")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "keep image paths matching `PATTERN` out (glob; ** for any depth; relative patterns match path ends); repeatable")
@@ -50,8 +53,9 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
-	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
+	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only; credentials and your home left out)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
+	f.checks.register(fs)
 }
 
 // plan builds the Plan for the command line: with --trace, args are
@@ -66,7 +70,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if err != nil {
 		return nil, err
 	}
-	opts := []collector.Option{collector.WithResolver(ropts...)}
+	opts := append([]collector.Option{collector.WithResolver(ropts...)}, f.fromOptions()...)
 	for _, a := range f.add {
 		src, dst := collector.ParseAdd(a)
 		opts = append(opts, collector.WithAdd(src, dst))
@@ -109,11 +113,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 		}
 		opts = append(opts, collector.WithTraced(traced...))
 	}
-	plan, err := collector.Collect(paths, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return plan, nil
+	return f.checks.collect(paths, progArgs, opts)
 }
 
 // loaderGraph is the loader's answer for the plan's programs (their ELF
@@ -185,10 +185,13 @@ func (f *collectFlags) crossCheck(paths []string, g *elfscan.Graph) error {
 func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, err error) {
 	args := fs.Args()
 	if dash := fs.ArgsLenAtDash(); dash >= 0 {
-		if !f.trace {
-			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace")}
+		if !f.trace && !f.checks.on() {
+			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace or --check")}
 		}
 		args, progArgs = args[:dash], args[dash:]
+	}
+	if args, err = f.stage(fs, args); err != nil {
+		return nil, nil, err
 	}
 	paths, err = f.rootPaths(args)
 	return paths, progArgs, err
@@ -271,8 +274,8 @@ func (f *collectFlags) checkPlan(plan *collector.Plan) error {
 		return nil
 	}
 	if err := reportMissing(plan.Graph); err != nil {
-		return fmt.Errorf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
-			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))
+		return missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
+			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))}
 	}
 	return nil
 }

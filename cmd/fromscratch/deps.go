@@ -37,7 +37,9 @@ it, after everything that was found, and the exit status is 1.`,
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
 		fs.StringVar(&base, "base", "", "with --plan: leave out, and list last, what the image `REF` has already, as 'image --base REF' does")
 		cf.register(fs)
+		cf.checks.reportOnly = true
 		return func([]string) error {
+			defer cf.closeFrom()
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}
@@ -54,7 +56,7 @@ it, after everything that was found, and the exit status is 1.`,
 			// take the loader's answer from the plan.
 			var p *collector.Plan
 			var g *elfscan.Graph
-			if list && !cf.trace {
+			if list && !cf.trace && !cf.checks.on() {
 				g, err = cf.resolve(paths)
 				if errors.Is(err, elfscan.ErrNotELF) {
 					g, err = nil, nil

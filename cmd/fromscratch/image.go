@@ -24,7 +24,8 @@ shared layers of --layering auto), on an empty image (FROM scratch) or on
 --base, leaving out what the base has already, to any combination of an OCI
 layout (--oci-layout), a tarball that 'docker load' reads (--tarball) and a
 registry (--push). Prints the image digest. With --platform-root, writes one
-image index of the FILEs of each root.
+image index of the FILEs of each root. A library the loader would not find
+is an error (exit 1, nothing written) unless --allow-missing.
 
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
@@ -34,7 +35,10 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 		var f imageFlags
 		f.register(fs)
 		cf.register(fs)
-		return func([]string) error { return f.run(&cf, fs) }
+		return func([]string) error {
+			defer cf.closeFrom()
+			return f.run(&cf, fs)
+		}
 	},
 }
 
@@ -46,6 +50,7 @@ type imageFlags struct {
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
 	layers                                          layerFlags
+	sbom                                            sbomFlags
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -55,7 +60,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.push, "push", "", "push to the registry `REF` (credentials from docker login; plain HTTP for localhost)")
 	fs.StringVar(&f.digestFile, "digest-file", "", "write the image digest to `FILE`")
 	fs.StringVar(&f.base, "base", "", "build on the image `REF`: a registry reference, an OCI layout DIR[:TAG] or a docker tarball FILE[:TAG] (default: scratch)")
-	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers)")
+	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers); with --from, also the image picked from an index (default: this machine's, or the only one)")
 	fs.StringSliceVar(&f.entrypoint, "entrypoint", nil, "the entrypoint, `ARGS` comma-separated (default: the first program)")
 	fs.StringSliceVar(&f.cmd, "cmd", nil, "the default arguments, `ARGS` comma-separated")
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
@@ -68,6 +73,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
 	f.layers.register(fs)
+	f.sbom.register(fs)
 }
 
 func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
@@ -80,6 +86,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	mtime, err := sourceDateEpoch(f.epoch)
 	if err != nil {
+		return err
+	}
+	if err := f.sbom.parse(); err != nil {
 		return err
 	}
 	var opts []image.Option
@@ -117,6 +126,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		tag = "fromscratch:latest"
 	}
 	var outs []image.Output
+	var attachedBy image.ReferrersMethod // how --push attached the SBOMs
 	if f.ociLayout != "" {
 		outs = append(outs, image.OCILayout(f.ociLayout, tag))
 	}
@@ -128,6 +138,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if !f.quiet && isTerminal(os.Stderr) {
 			popts = append(popts, image.WithProgress(errw))
 		}
+		popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) { attachedBy = m }))
 		outs = append(outs, image.Registry(f.push, popts...))
 	}
 	if f.digestFile != "" {
@@ -171,6 +182,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if len(f.layers.platformRoots) > 0 {
 		return f.layers.runIndex(cf, fs, progOut, opts, outs, f.base, f.quiet)
 	}
+	cf.checks.image(f)
 	plan, err := cf.plan(fs, progOut)
 	if err != nil {
 		return err
@@ -192,18 +204,33 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		}
 		opts = append(opts, image.WithBase(base))
 	}
+	opts = append(opts, cf.imageOptions()...)
+	sboms, err := f.sbom.make(plan, tag, mtime)
+	if err != nil {
+		return err
+	}
 	var left leftOut
-	img, err := image.Build(plan, append(opts, image.WithLeftOut(left.add))...)
+	img, err := image.Build(plan, append(append(opts, sboms.imageOptions()...), image.WithLeftOut(left.add))...)
+	if err != nil {
+		return err
+	}
+	commitSBOMs, abortSBOMs, err := sboms.stage()
 	if err != nil {
 		return err
 	}
 	digest, err := image.Write(context.Background(), img, outs...)
 	if err != nil {
+		abortSBOMs()
+		return err
+	}
+	if err := commitSBOMs(); err != nil {
 		return err
 	}
 	left.print(f.base, f.quiet)
 	printWarnings(plan)
 	if !f.quiet {
+		cf.printSizes(img)
+		printAttached(f.push, digest, attachedBy)
 		fmt.Fprintln(out, digest)
 	}
 	return nil

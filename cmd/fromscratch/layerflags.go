@@ -31,8 +31,13 @@ func (f *layerFlags) options(opts []image.Option, img *imageFlags) ([]image.Opti
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--layering %q: want none or auto", f.layering)}
 	}
-	if len(f.platformRoots) > 0 && img.platform != "" {
-		return nil, usageError{fmt.Errorf("--platform and --platform-root exclude each other: each root's platform is in its --platform-root")}
+	if len(f.platformRoots) > 0 {
+		switch {
+		case img.platform != "":
+			return nil, usageError{fmt.Errorf("--platform and --platform-root exclude each other: each root's platform is in its --platform-root")}
+		case len(img.sbom.specs) > 0:
+			return nil, usageError{fmt.Errorf("--sbom and --platform-root cannot be combined yet")}
+		}
 	}
 	return append(opts, image.WithLayering(l)), nil
 }
@@ -69,8 +74,13 @@ func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, progOut io.Wr
 	if err != nil {
 		return err
 	}
-	if fs.Changed("root") {
+	switch {
+	case fs.Changed("root"):
 		return usageError{fmt.Errorf("--root and --platform-root exclude each other")}
+	case cf.from != "":
+		return usageError{fmt.Errorf("--from and --platform-root cannot be combined yet")}
+	case cf.checks.on():
+		return usageError{fmt.Errorf("--check and --platform-root cannot be combined yet")}
 	}
 	var plans []*collector.Plan
 	for _, r := range roots {

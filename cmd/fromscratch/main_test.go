@@ -137,7 +137,7 @@ func TestMissingLibrary(t *testing.T) {
 
 	out := t.TempDir()
 	_, stderr, code = fromscratch(t, "rootfs", "-o", filepath.Join(out, "r"), app)
-	if code != exitError || !strings.Contains(stderr, "libgone.so.1") || !strings.Contains(stderr, "nothing written") {
+	if code != exitMissing || !strings.Contains(stderr, "libgone.so.1") || !strings.Contains(stderr, "nothing written") {
 		t.Errorf("rootfs with a missing library: exit %d, stderr %q", code, stderr)
 	}
 	emptyDir(t, out)

@@ -36,6 +36,9 @@ type Options struct {
 	Loader string
 	// Timeout bounds the run (default 30s).
 	Timeout time.Duration
+	// Credential, if set, runs the loader as that user (needs root): what
+	// it cannot open is then EACCES, as for the program run so.
+	Credential *syscall.Credential
 }
 
 // A LoaderError is the loader giving up: glibc stops at a file it cannot
@@ -214,6 +217,12 @@ func run(opts Options, argv, env []string) (stdout, stderr []byte, exit int, err
 		}
 	} else if cmd.Dir == "" {
 		cmd.Dir = "/"
+	}
+	if opts.Credential != nil {
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Credential = opts.Credential
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
