@@ -74,6 +74,7 @@ type Reason struct {
 	Evidence  string `json:"evidence,omitempty"`
 }
 
+// String is the reason as deps prints it, from its rule's template.
 func (r Reason) String() string {
 	t, ok := ruleText[r.Rule]
 	if !ok {

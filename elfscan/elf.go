@@ -29,7 +29,10 @@ type FormatError struct {
 	Err  error
 }
 
+// Error is "PATH: reason".
 func (e *FormatError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *FormatError) Unwrap() error { return e.Err }
 
 // Limits on what one file may make us read, so that a hostile file cannot

@@ -19,6 +19,7 @@ const (
 	FlavorMusl                // musl's ld-musl-*.so.1
 )
 
+// String is the flavour's name: "auto", "glibc" or "musl".
 func (f Flavor) String() string {
 	if f < 0 || int(f) >= 3 {
 		return "unknown"

@@ -117,7 +117,7 @@ func runCommand(c *command, args []string) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
 	default:
-		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, oneLine(err))
+		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, flagText(oneLine(err)))
 	}
 	return exitError
 }

@@ -50,6 +50,7 @@ type LoaderError struct {
 	Paths  []string // what it printed before giving up
 }
 
+// Error is the command, its exit status and what it printed on stderr.
 func (e *LoaderError) Error() string {
 	return fmt.Sprintf("%s: exit %d: %s", strings.Join(e.Cmd, " "), e.Exit, strings.TrimSpace(e.Stderr))
 }
@@ -181,7 +182,7 @@ func defaultLoader(f *elfscan.File) string {
 	case elf.EM_AARCH64:
 		return "/lib/ld-linux-aarch64.so.1"
 	case elf.EM_ARM:
-		if f.EFlags&0x400 != 0 {
+		if f.EFlags&ldcache.EFARMABIFloatHard != 0 {
 			return "/lib/ld-linux-armhf.so.3"
 		}
 		return "/lib/ld-linux.so.3"
