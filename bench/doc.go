@@ -23,6 +23,9 @@
 //	         against `tar -c FILES | gzip -1 > /dev/null` of the plan's files;
 //	         target: no slower than that floor; compressed and uncompressed
 //	         sizes
+//	layers   the same image of curl with --layering auto (the loader and
+//	         libc, each shared library, the program) against one layer:
+//	         times and tarball sizes as ratios
 //	trace    file-heavy commands traced with trace.Run, against the same
 //	         commands untraced (os/exec) and under `strace -f -e trace=%file
 //	         -o /dev/null` (and strace --seccomp-bpf, which stops only at the

@@ -19,6 +19,7 @@ var sections = []struct {
 	{"closure", closureSection},
 	{"rootfs", rootfsSection},
 	{"image", imageSection},
+	{"layers", layersSection},
 	{"sbom", sbomSection},
 	{"trace", traceSection},
 	{"check", checkSection},
@@ -44,7 +45,7 @@ func main() {
 	flag.StringVar(&c.dir, "dir", "/usr/bin", "closure: directory whose dynamic programs are resolved")
 	flag.IntVar(&c.limit, "n", 0, "closure: use only the first n programs (0: all)")
 	flag.StringVar(&peers, "peers", strings.Join(closurePeers, ","), "closure: peers to compare with (comma-separated)")
-	flag.StringVar(&only, "only", "closure,rootfs,image,sbom,trace,check,from", "sections to run (comma-separated)")
+	flag.StringVar(&only, "only", "closure,rootfs,image,layers,sbom,trace,check,from", "sections to run (comma-separated)")
 	flag.StringVar(&c.fromImage, "from-image", "fromscratch-bench-nginx:latest", "from: the docker image (at $DOCKER_HOST) of a web server with nginx to minify")
 	flag.IntVar(&c.rounds, "rounds", 5, "runs of each contender, interleaved")
 	flag.Parse()

@@ -19,11 +19,14 @@ const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // CreatedBy is the created_by of the history entry of the plan's layer.
 const CreatedBy = "fromscratch"
 
-// Build makes the image of the plan: one layer (see Layer) on an empty
+// Build makes the image of the plan: one layer (see Layer), or the layers
+// of WithLayering, on an empty
 // OCI image, or on the image given WithBase, with a config for the plan's
 // platform, its first program as entrypoint, PATH and the plan's Env, and
 // the time of WithTime as created time of the config and the history
-// entry. Nothing is written anywhere but the layer's spool; see Write.
+// entry. On a base, the files the base has already are left out (see
+// WithLeftOut). Nothing is written anywhere but the layers' spools; see
+// Write.
 func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	var o buildOptions
 	o.layer = makeLayerOptions(nil)
@@ -63,16 +66,18 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	layer, err := newLayer(plan, o.layer, mt)
+	if o.base != nil {
+		if plan, err = leaveOutBase(plan, base, o.leftOut); err != nil {
+			return nil, err
+		}
+	}
+	adds, err := o.addenda(plan, mt)
 	if err != nil {
 		return nil, err
 	}
 
 	created := v1.Time{Time: o.layer.mtime}
-	img, err := mutate.Append(base, mutate.Addendum{
-		Layer:   layer,
-		History: v1.History{Created: created, CreatedBy: CreatedBy, Comment: o.source.comment()},
-	})
+	img, err := mutate.Append(base, adds...)
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}

@@ -37,6 +37,22 @@
 // The same plan and options give the same digest, whatever the machine
 // load, GOMAXPROCS, TMPDIR or output.
 //
+// # Layers and bases
+//
+// WithLayering(LayeringAuto) makes several layers (Split): the loader and
+// libc, one per library of SharedLibraries the plan holds, and the rest.
+// A file's layer depends on its path alone and a layer holds only its
+// files and their parents, so images of different programs from one root
+// share the layers of what they both hold, digest for digest. On a base,
+// Build leaves out what the base has already, the same content, mode and
+// owner (WithLeftOut reports it).
+//
+// # Indexes
+//
+// BuildIndex builds one plan per platform with the same options and
+// returns their Index, sorted by platform; WriteIndex writes it to the
+// same outputs as Write (a docker tarball gets the host's image, HostImage).
+//
 // # Outputs
 //
 // Write writes an image to any number of outputs at once (OCILayout,

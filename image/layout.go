@@ -58,6 +58,13 @@ func (o *layoutOutput) check() error {
 }
 
 func (o *layoutOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
+	return o.stageWith(func(p layout.Path) error { return p.WriteImage(withContext(ctx, img)) },
+		func(p layout.Path) error { return o.index(p, img) })
+}
+
+// stageWith writes the blobs of an image or index with write into a new
+// temporary layout; its commit adds it to dir's index.json with add.
+func (o *layoutOutput) stageWith(write, add func(layout.Path) error) (*staged, error) {
 	if _, err := o.exists(); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
@@ -68,7 +75,7 @@ func (o *layoutOutput) stage(ctx context.Context, img v1.Image) (*staged, error)
 	abort := func() { os.RemoveAll(tmp) }
 	p, err := layout.Write(tmp, empty.Index)
 	if err == nil {
-		err = p.WriteImage(withContext(ctx, img))
+		err = write(p)
 	}
 	if err == nil {
 		err = chmodFiles(tmp)
@@ -78,9 +85,9 @@ func (o *layoutOutput) stage(ctx context.Context, img v1.Image) (*staged, error)
 		return nil, fmt.Errorf("%s: %w", o, unwrapPathError(err))
 	}
 	commit := func() error {
-		err := o.create(p, img)
+		err := o.create(p, add)
 		if errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTEMPTY) {
-			err = o.merge(p, img) // a layout already, or made one since
+			err = o.merge(p, add) // a layout already, or made one since
 		}
 		if err != nil {
 			abort()
@@ -116,10 +123,10 @@ func (o *layoutOutput) exists() (bool, error) {
 	return true, nil
 }
 
-// create makes dir the temporary layout p with the image indexed, if dir
+// create makes dir the temporary layout p with the image indexed (add), if dir
 // is missing or empty; it fails with EEXIST or ENOTEMPTY if dir is a
 // layout, or became one since stage.
-func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
+func (o *layoutOutput) create(p layout.Path, add func(layout.Path) error) error {
 	exists, err := o.exists()
 	if err != nil {
 		return err
@@ -127,7 +134,7 @@ func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
 	if exists {
 		return syscall.EEXIST
 	}
-	if err := o.index(p, img); err != nil {
+	if err := add(p); err != nil {
 		return err
 	}
 	if err := os.Chmod(string(p), 0o777&^umask()); err != nil {
@@ -139,8 +146,8 @@ func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
 }
 
 // merge moves the blobs of the temporary layout p into dir, then replaces
-// dir's index.json with its own plus the image.
-func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
+// dir's index.json with its own plus the image (add).
+func (o *layoutOutput) merge(p layout.Path, add func(layout.Path) error) error {
 	unlock, err := lock(o.dir)
 	if err != nil {
 		return err
@@ -153,7 +160,7 @@ func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
 	if err := p.WriteFile("index.json", index, 0o644); err != nil {
 		return err
 	}
-	if err := o.index(p, img); err != nil {
+	if err := add(p); err != nil {
 		return err
 	}
 	if err := moveBlobs(string(p), o.dir); err != nil {

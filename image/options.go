@@ -83,6 +83,8 @@ type buildOptions struct {
 	workingDir  *string
 	labels      map[string]string
 	annotations map[string]string
+	layering    Layering
+	leftOut     func(collector.Entry)
 	source      *sourceOptions
 	sboms       []attachment // WithSBOM
 }

@@ -48,8 +48,13 @@ func Write(ctx context.Context, img v1.Image, outs ...Output) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("image: %w", err)
 	}
+	return digest, writeAll(ctx, outs, func(out Output) (*staged, error) { return out.stage(ctx, img) })
+}
+
+// writeAll is Write with stage as each output's stage.
+func writeAll(ctx context.Context, outs []Output, stage func(Output) (*staged, error)) error {
 	if err := Check(outs...); err != nil {
-		return v1.Hash{}, err
+		return err
 	}
 	outs = slices.Clone(outs)
 	slices.SortStableFunc(outs, func(a, b Output) int { return isRegistry(a) - isRegistry(b) })
@@ -60,24 +65,24 @@ func Write(ctx context.Context, img v1.Image, outs ...Output) (v1.Hash, error) {
 		}
 	}
 	for _, out := range outs {
-		s, err := out.stage(ctx, img)
+		s, err := stage(out)
 		if err == nil && ctx.Err() != nil {
 			s.abort()
 			err = fmt.Errorf("%s: %w", out, context.Cause(ctx))
 		}
 		if err != nil {
 			abort(done)
-			return v1.Hash{}, err
+			return err
 		}
 		done = append(done, s)
 	}
 	for i, s := range done {
 		if err := s.commit(); err != nil {
 			abort(done[i:])
-			return v1.Hash{}, err
+			return err
 		}
 	}
-	return digest, nil
+	return nil
 }
 
 // Check returns the error Write would give, before writing anything, for

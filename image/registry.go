@@ -65,6 +65,23 @@ func (o *registryOutput) check() error {
 }
 
 func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
+	base, err := o.push(ctx, func(opts []remote.Option) error { return remote.Write(o.ref, img, opts...) })
+	if err != nil {
+		return nil, err
+	}
+	// Without the progress: remote.Write closed its channel.
+	if method, err := pushReferrers(o.ref, img, base); err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	} else if method != "" && o.opts.attached != nil {
+		o.opts.attached(method)
+	}
+	return pushed(), nil
+}
+
+// push calls write (remote.Write or remote.WriteIndex) with the options
+// and the progress printer, if any; it returns the options without the
+// progress.
+func (o *registryOutput) push(ctx context.Context, write func([]remote.Option) error) ([]remote.Option, error) {
 	base := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
@@ -76,17 +93,15 @@ func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, erro
 		defer stop()
 		opts = append(opts, remote.WithProgress(updates))
 	}
-	if err := remote.Write(o.ref, img, opts...); err != nil {
+	if err := write(opts); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
-	// Without the progress: remote.Write closed its channel.
-	if method, err := pushReferrers(o.ref, img, base); err != nil {
-		return nil, fmt.Errorf("%s: %w", o, err)
-	} else if method != "" && o.opts.attached != nil {
-		o.opts.attached(method)
-	}
-	nothing := func() error { return nil }
-	return &staged{commit: nothing, abort: func() {}}, nil
+	return base, nil
+}
+
+// pushed is what a push stages: nothing to commit or take back.
+func pushed() *staged {
+	return &staged{commit: func() error { return nil }, abort: func() {}}
 }
 
 // printProgress prints updates until stop is called: a line at most every

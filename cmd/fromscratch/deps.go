@@ -37,15 +37,20 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var list, asJSON, plan bool
+		var base string
 		fs.BoolVar(&list, "list", false, "print one absolute path per line: each FILE, its interpreter, then every library in load order, each once")
 		fs.BoolVar(&asJSON, "json", false, "print the whole graph, and the run-time extras, as JSON")
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
+		fs.StringVar(&base, "base", "", "with --plan: leave out, and list last, what the image `REF` has already, as 'image --base REF' does")
 		cf.register(fs)
 		cf.checks.reportOnly = true
 		return func([]string) error {
 			defer cf.closeFrom()
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
+			}
+			if base != "" && !plan {
+				return usageError{fmt.Errorf("--base goes with --plan")}
 			}
 			paths, _, err := cf.fileArgs(fs)
 			if err != nil {
@@ -77,6 +82,8 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 				}
 			}
 			switch {
+			case plan && base != "":
+				err = writePlanOnBase(out, p, base)
 			case plan:
 				writePlan(out, p)
 			case asJSON:

@@ -18,11 +18,13 @@ var imageCommand = &command{
 	name:  "image",
 	args:  "[flags] FILE...   or   --trace [flags] PROG [FILE...] -- ARGS...",
 	short: "write an OCI image of FILE: layout, docker tarball or registry",
-	long: `Collects FILE as 'rootfs' does and writes it as one image layer, on an empty
-image (FROM scratch) or on --base, to any combination of an OCI layout
-(--oci-layout), a tarball that 'docker load' reads (--tarball) and a registry
-(--push). Prints the image digest. A library the loader would not find is an
-error (exit 1, nothing written) unless --allow-missing.
+	long: `Collects FILE as 'rootfs' does and writes it as one image layer (or the
+shared layers of --layering auto), on an empty image (FROM scratch) or on
+--base, leaving out what the base has already, to any combination of an OCI
+layout (--oci-layout), a tarball that 'docker load' reads (--tarball) and a
+registry (--push). Prints the image digest. With --platform-root, writes one
+image index of the FILEs of each root. A library the loader would not find
+is an error (exit 1, nothing written) unless --allow-missing.
 
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
@@ -46,6 +48,7 @@ type imageFlags struct {
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
+	layers                                          layerFlags
 	sbom                                            sbomFlags
 }
 
@@ -67,6 +70,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
+	f.layers.register(fs)
 	f.sbom.register(fs)
 }
 
@@ -142,6 +146,36 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := image.Check(outs...); err != nil {
 		return err
 	}
+	if f.entrypointSet {
+		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
+	}
+	if f.cmdSet {
+		opts = append(opts, image.WithCmd(f.cmd...))
+	}
+	if len(f.env) > 0 {
+		opts = append(opts, image.WithEnv(f.env...))
+	}
+	switch {
+	case f.nonroot:
+		opts = append(opts, image.WithUser(image.NonRootUser))
+	case f.user != "":
+		opts = append(opts, image.WithUser(f.user))
+	}
+	if cf.workdir != "" {
+		opts = append(opts, image.WithWorkingDir(cf.workdir))
+	}
+	if len(labels) > 0 {
+		opts = append(opts, image.WithLabels(labels))
+	}
+	if len(annotations) > 0 {
+		opts = append(opts, image.WithAnnotations(annotations))
+	}
+	if opts, err = f.layers.options(opts, f); err != nil {
+		return err
+	}
+	if len(f.layers.platformRoots) > 0 {
+		return f.layers.runIndex(cf, fs, opts, outs, f.base, f.quiet)
+	}
 	cf.checks.image(f)
 	plan, err := cf.plan(fs)
 	if err != nil {
@@ -169,36 +203,13 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		return err
 	}
 	opts = append(opts, fromOpts...)
-	if f.entrypointSet {
-		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
-	}
-	if f.cmdSet {
-		opts = append(opts, image.WithCmd(f.cmd...))
-	}
-	if len(f.env) > 0 {
-		opts = append(opts, image.WithEnv(f.env...))
-	}
-	switch {
-	case f.nonroot:
-		opts = append(opts, image.WithUser(image.NonRootUser))
-	case f.user != "":
-		opts = append(opts, image.WithUser(f.user))
-	}
-	if cf.workdir != "" {
-		opts = append(opts, image.WithWorkingDir(cf.workdir))
-	}
-	if len(labels) > 0 {
-		opts = append(opts, image.WithLabels(labels))
-	}
-	if len(annotations) > 0 {
-		opts = append(opts, image.WithAnnotations(annotations))
-	}
 	sboms, err := f.sbom.make(plan, tag, mtime)
 	if err != nil {
 		return err
 	}
+	var left leftOut
 	img, err := untilInterrupted(cmdCtx, func() (v1.Image, error) {
-		return image.Build(plan, append(opts, sboms.imageOptions()...)...)
+		return image.Build(plan, append(append(opts, sboms.imageOptions()...), image.WithLeftOut(left.add))...)
 	})
 	if err != nil {
 		return err
@@ -215,6 +226,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := commitSBOMs(); err != nil {
 		return err
 	}
+	left.print(f.base, f.quiet)
 	printWarnings(plan)
 	if !f.quiet {
 		cf.printSizes(img)
