@@ -153,21 +153,21 @@ func fromChild(args []string) error {
 	if m := plan.Graph.Missing(); len(m) > 0 {
 		return fmt.Errorf("%s: %d libraries missing", fromProgram, len(m))
 	}
-	img, err := image.Build(plan, image.WithSource(args[0], staged.Digest(), staged.Config()))
+	digest, before, err := image.DescribeSource(args[0], src)
+	if err != nil {
+		return err
+	}
+	img, err := image.Build(plan, image.WithSource(args[0], digest, staged.Config()))
 	if err != nil {
 		return err
 	}
 	if _, err := image.Write(ctx, img, image.Tarball(args[1], "fromscratch-bench-min:latest")); err != nil {
 		return err
 	}
-	before, err := image.LayersSize(src)
-	if err != nil {
-		return err
-	}
 	after, err := image.LayersSize(img)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("image %s → %s (layers)", mb(before), mb(after))
+	fmt.Printf("docker tarball %s → image layers %s", mb(before), mb(after))
 	return nil
 }

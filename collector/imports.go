@@ -36,6 +36,16 @@ func (c *collection) importIndex() *importIndex {
 // importersOf returns the objects that import any of syms, in the order
 // first met.
 func (c *collection) importersOf(syms []string) []*elfscan.Object {
+	if c.cfg.noAuto {
+		// One question (warnDlopen): a scan costs less than the index.
+		var out []*elfscan.Object
+		for _, o := range c.order {
+			if o.File != nil && slices.ContainsFunc(syms, o.File.ImportsSymbol) {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
 	x := c.importIndex()
 	var pos []int
 	for _, s := range syms {

@@ -2,6 +2,7 @@ package image
 
 import (
 	"maps"
+	"os"
 	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,7 +23,8 @@ type sourceOptions struct {
 }
 
 // WithSource says the plan was collected from the image name (as the user
-// wrote it) of manifest digest, whose run-time config is cf: the new image
+// wrote it) of manifest digest (zero for none, see DescribeSource), whose
+// run-time config is cf: the new image
 // starts from its Env, User, WorkingDir, ExposedPorts, Volumes, Labels,
 // StopSignal, Entrypoint and Cmd (the other options override each), names
 // it in the org.opencontainers.image.base.name and .digest annotations, and
@@ -55,14 +57,39 @@ func (s *sourceOptions) annotations() map[string]string {
 	if s == nil {
 		return nil
 	}
-	return map[string]string{BaseNameAnnotation: s.name, BaseDigestAnnotation: s.digest.String()}
+	a := map[string]string{BaseNameAnnotation: s.name}
+	if s.digest != (v1.Hash{}) {
+		a[BaseDigestAnnotation] = s.digest.String()
+	}
+	return a
 }
 
 func (s *sourceOptions) comment() string {
-	if s == nil {
+	switch {
+	case s == nil:
 		return ""
+	case s.digest == (v1.Hash{}):
+		return "minified from " + s.name
 	}
 	return "minified from " + s.name + "@" + s.digest.String()
+}
+
+// DescribeSource returns the manifest digest of img, read from ref by
+// LoadSource, and its size: the sum of its compressed layers. A docker
+// tarball has no manifest (go-containerregistry would make one by
+// compressing every layer, seconds for a large image): its digest is zero
+// and its size the tarball's.
+func DescribeSource(ref string, img v1.Image) (digest v1.Hash, size int64, err error) {
+	if path, _, ok := splitPath(ref); ok {
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			return v1.Hash{}, st.Size(), nil
+		}
+	}
+	if digest, err = img.Digest(); err != nil {
+		return v1.Hash{}, 0, err
+	}
+	size, err = LayersSize(img)
+	return digest, size, err
 }
 
 // LayersSize is the sum of the sizes of img's layers as its manifest gives

@@ -32,13 +32,17 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	img, err := image.Build(plan, image.WithSource("localhost:5000/app:1", staged.Digest(), staged.Config()))
+	digest, _, err := image.DescribeSource("localhost:5000/app:1", src)
 	if err != nil {
 		log.Fatal(err)
 	}
-	digest, err := image.Write(ctx, img, image.Registry("localhost:5000/app:1-min"))
+	img, err := image.Build(plan, image.WithSource("localhost:5000/app:1", digest, staged.Config()))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(digest)
+	minified, err := image.Write(ctx, img, image.Registry("localhost:5000/app:1-min"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(minified)
 }

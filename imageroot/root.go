@@ -19,7 +19,6 @@ type Root struct {
 	dir    string
 	root   *elfscan.Root
 	config *v1.ConfigFile
-	digest v1.Hash
 	notes  []string
 }
 
@@ -49,10 +48,6 @@ func New(img v1.Image, opts ...Option) (*Root, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	digest, err := img.Digest()
-	if err != nil {
-		return nil, fmt.Errorf("imageroot: %w", err)
-	}
 	cf, err := verifiedConfig(img)
 	if err != nil {
 		return nil, err
@@ -61,7 +56,7 @@ func New(img v1.Image, opts ...Option) (*Root, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imageroot: %w", err)
 	}
-	r := &Root{dir: dir, config: cf, digest: digest}
+	r := &Root{dir: dir, config: cf}
 	if err := r.stage(o.ctx, img, cf); err != nil {
 		r.Close()
 		return nil, err
@@ -102,9 +97,6 @@ func (r *Root) Root() *elfscan.Root { return r.root }
 
 // Config is the image's config file.
 func (r *Root) Config() *v1.ConfigFile { return r.config }
-
-// Digest is the image's manifest digest.
-func (r *Root) Digest() v1.Hash { return r.digest }
 
 // Notes are what was skipped while staging (devices, FIFOs, sockets,
 // entries naming paths outside the root), one line each.

@@ -58,7 +58,7 @@ func (f *checkFlags) on() bool { return f.mode != "" || f.fix }
 func (f *checkFlags) image(i *imageFlags) {
 	f.entrypoint, f.cmd = i.entrypoint, i.cmd
 	f.entrypointSet, f.cmdSet = i.entrypointSet, i.cmdSet
-	f.env, f.workdir = i.env, i.workdir
+	f.env = i.env // the workdir is --workdir of every command: collectFlags.plan
 	f.user, f.base = i.user, i.base
 	if i.nonroot {
 		f.user = "65532:65532"

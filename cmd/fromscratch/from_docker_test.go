@@ -181,7 +181,7 @@ func TestFromDocker(t *testing.T) {
 	// The minification itself needs no daemon.
 	nowhere := "unix://" + filepath.Join(t.TempDir(), "no-docker.sock")
 	dockerHost := testenv.NeedDocker(t)
-	sizeRE := regexp.MustCompile(`: ([0-9.]+ [KM]iB|[0-9]+ B), minified: ([0-9.]+ [KM]iB|[0-9]+ B)`)
+	sizeRE := regexp.MustCompile(`: ([0-9.]+ [KM]iB|[0-9]+ B) \([^)]*\), minified: ([0-9.]+ [KM]iB|[0-9]+ B)`)
 	for i, src := range []struct{ name, ref string }{
 		{"registry", fat.registry}, {"docker-save", fat.save}, {"oci-layout", fat.layout},
 	} {

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
@@ -22,10 +19,12 @@ import (
 type fromFlags struct {
 	from string
 
-	mu      sync.Mutex // the staging is removed by a signal or at the end
-	staged  *imageroot.Root
-	img     v1.Image
-	signals chan os.Signal
+	mu     sync.Mutex // guards staged, removed at the end (after a signal too)
+	staged *imageroot.Root
+	img    v1.Image
+	// srcDigest and srcSize describe the source; see image.DescribeSource.
+	srcDigest v1.Hash
+	srcSize   int64
 }
 
 func (f *fromFlags) register(fs *pflag.FlagSet) {
@@ -46,9 +45,6 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		if fs.Changed("root") {
 			return nil, usageError{fmt.Errorf("--from and --root exclude each other")}
 		}
-		if f.trace {
-			return nil, usageError{fmt.Errorf("--trace with --from is not supported yet")}
-		}
 		var platform *collector.Platform
 		if pf := fs.Lookup("platform"); pf != nil && pf.Value.String() != "" {
 			p, err := v1.ParsePlatform(pf.Value.String())
@@ -61,27 +57,11 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		// SIGINT and SIGTERM stop a staging under way, which then removes
-		// itself, or remove the staging and exit.
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f.signals = make(chan os.Signal, 1)
-		signal.Notify(f.signals, syscall.SIGINT, syscall.SIGTERM)
-		go func(c chan os.Signal) {
-			sig, ok := <-c
-			if !ok {
-				return
-			}
-			cancel()
-			f.mu.Lock()
-			staged := f.staged
-			f.mu.Unlock()
-			if staged != nil {
-				f.closeFrom()
-				fmt.Fprintf(errw, "fromscratch: %v: staging of %s removed\n", sig, f.from)
-				os.Exit(exitError)
-			}
-		}(f.signals)
+		// SIGINT, SIGTERM and SIGHUP cancel cmdCtx (cancelOnSignal): a
+		// staging under way stops and removes itself; a finished one is
+		// removed by the deferred closeFrom once the command has stopped
+		// (and removed its own temporary output).
+		ctx := cmdCtx
 		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
 		if err != nil {
 			f.closeFrom()
@@ -129,11 +109,16 @@ func (f *collectFlags) fromOptions() []collector.Option {
 
 // imageOptions are the image options --from adds: the source's run-time
 // config and its name.
-func (f *collectFlags) imageOptions() []image.Option {
+func (f *collectFlags) imageOptions() ([]image.Option, error) {
 	if f.staged == nil {
-		return nil
+		return nil, nil
 	}
-	return []image.Option{image.WithSource(f.from, f.staged.Digest(), f.staged.Config())}
+	digest, size, err := image.DescribeSource(f.from, f.img)
+	if err != nil {
+		return nil, fmt.Errorf("image: %s: %w", f.from, err)
+	}
+	f.srcDigest, f.srcSize = digest, size
+	return []image.Option{image.WithSource(f.from, digest, f.staged.Config())}, nil
 }
 
 // printSizes prints the source's size and the new image's.
@@ -141,24 +126,23 @@ func (f *collectFlags) printSizes(img v1.Image) {
 	if f.img == nil {
 		return
 	}
-	before, err1 := image.LayersSize(f.img)
-	after, err2 := image.LayersSize(img)
-	if err1 == nil && err2 == nil {
-		cf := f.staged.Config()
-		fmt.Fprintf(errw, "fromscratch: from %s (%s, %s/%s): %s, minified: %s (compressed layers)\n",
-			f.from, f.staged.Digest(), cf.OS, cf.Architecture, humanSize(before), humanSize(after))
+	after, err := image.LayersSize(img)
+	if err != nil {
+		return
 	}
+	cf := f.staged.Config()
+	what := "docker tarball"
+	if f.srcDigest != (v1.Hash{}) {
+		what = f.srcDigest.String() + ", compressed layers"
+	}
+	fmt.Fprintf(errw, "fromscratch: from %s (%s/%s): %s (%s), minified: %s (compressed layers)\n",
+		f.from, cf.OS, cf.Architecture, humanSize(f.srcSize), what, humanSize(after))
 }
 
 // closeFrom removes the staging; every command that stages defers it.
 func (f *collectFlags) closeFrom() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.signals != nil {
-		signal.Stop(f.signals)
-		close(f.signals)
-		f.signals = nil
-	}
 	if f.staged != nil {
 		f.staged.Close()
 	}

@@ -42,6 +42,11 @@ func (f *sbomFlags) parse() error {
 		if err != nil {
 			return usageError{fmt.Errorf("--sbom %q: want spdx=FILE or cyclonedx=FILE", spec)}
 		}
+		// The file is renamed over what is there: never over a FIFO or
+		// a device node (/dev/null, as root).
+		if st, err := os.Stat(file); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("--sbom %s: exists and is not a regular file: not replaced", file)
+		}
 		f.outs = append(f.outs, sbomOut{format, file})
 	}
 	return nil
@@ -107,13 +112,7 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			os.Remove(t)
 		}
 	}
-	if d == nil { // no --sbom: nothing to stage
-		return func() error { return nil }, abort, nil
-	}
 	commit = func() error {
-		if d == nil {
-			return nil // no --sbom
-		}
 		for i, o := range d.outs {
 			if err := os.Rename(tmps[i], o.file); err != nil {
 				abort()
@@ -121,9 +120,6 @@ func (d *sbomDocs) stage() (commit func() error, abort func(), err error) {
 			}
 		}
 		return nil
-	}
-	if d == nil {
-		return commit, abort, nil
 	}
 	for _, o := range d.outs {
 		tmp, err := os.CreateTemp(filepath.Dir(o.file), "."+filepath.Base(o.file)+".tmp-*")
