@@ -75,8 +75,17 @@ func TestCheckRealPrograms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !rep.OK() {
-				t.Errorf("check.Fix left:\n  %s", strings.Join(rep.Problems(), "\n  "))
+			// What Fix may leave: paths the collector keeps out on
+			// purpose, each with a warning (root's home directory).
+			for _, m := range rep.Missing {
+				if !slices.ContainsFunc(fixed.Warnings, func(w string) bool {
+					return strings.HasPrefix(w, "traced "+m.Path+" (") && strings.Contains(w, "left out")
+				}) {
+					t.Errorf("check.Fix left %s", m)
+				}
+			}
+			if rep.Staged != rep.Source || rep.OutputDiffers {
+				t.Errorf("check.Fix left: %s", strings.Join(rep.Problems(), "; "))
 			}
 			if len(fixed.Entries) < len(plan.Entries) {
 				t.Errorf("check.Fix removed entries: %d, was %d", len(fixed.Entries), len(plan.Entries))
