@@ -25,6 +25,11 @@ type config struct {
 	tmp, users bool
 	traced     []TracedFile
 	packages   bool // WithPackageMetadata
+	// WithUserNames, WithGroupNames
+	userNames, groupNames []string
+	locales               []string // WithLocales
+	noConffiles           bool     // WithNoConffiles
+	dlopenNotes           string   // WithDlopenNotes
 }
 
 type addSpec struct{ src, dst string }

@@ -133,16 +133,28 @@ func (p *dpkgPackage) id() string {
 func (c *collection) dpkgOwners() ([]*dpkgPackage, error) {
 	// The image paths of the plan's files, by real path in the root.
 	bySource := map[string][]string{}
-	bases := map[string]bool{}
 	for p, e := range c.entries {
 		if e.Kind == File && e.Source != "" {
 			bySource[e.Source] = append(bySource[e.Source], p)
-			bases[path.Base(e.Source)] = true
+		}
+	}
+	return c.dpkgOwnersOf(bySource, "--package-metadata", "no package metadata added")
+}
+
+// dpkgOwnersOf returns the packages that own the files of bySource (real
+// paths in the root, each with its image paths), sorted by name and
+// architecture; what and nothing name the caller in a warning.
+func (c *collection) dpkgOwnersOf(bySource map[string][]string, what, nothing string) ([]*dpkgPackage, error) {
+	bases := map[string]bool{}
+	for src, imgs := range bySource {
+		bases[path.Base(src)] = true
+		for _, p := range imgs {
+			bases[path.Base(p)] = true // a list may name a link to it
 		}
 	}
 	infos, err := c.root.ReadDir(dpkgInfo)
 	if err != nil {
-		c.warn("--package-metadata: %s not read: %v: no package metadata added", dpkgInfo, err)
+		c.warn("%s: %s not read: %v: %s", what, dpkgInfo, err, nothing)
 		return nil, nil
 	}
 	var pkgs []*dpkgPackage

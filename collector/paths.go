@@ -78,6 +78,9 @@ func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
 			r, once = "on the way to "+p, true
 		}
 		e := &Entry{Path: l.Path, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: l.Target}
+		if st, err := c.root.Lstat(l.Path); err == nil {
+			e.Uid, e.Gid = owner(st)
+		}
 		if err := c.addEntry(e, r, once); err != nil {
 			return err
 		}
@@ -88,6 +91,7 @@ func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
 // addFile adds the regular file src of the root at dst.
 func (c *collection) addFile(dst, src string, st fs.FileInfo, reason string, elfs *[]string) error {
 	e := &Entry{Path: dst, Kind: File, Source: src, Mode: c.fileMode(dst, st.Mode()), Size: st.Size(), ModTime: st.ModTime()}
+	e.Uid, e.Gid = owner(st)
 	if elfs != nil && !c.isExcluded(dst) && c.isELF(src) {
 		*elfs = append(*elfs, src)
 	}
@@ -111,6 +115,7 @@ func (c *collection) addTree(src, dst, top, reason string, elfs *[]string) error
 		return err
 	}
 	e := &Entry{Path: dst, Kind: Dir, Mode: fs.ModeDir | st.Mode().Perm() | st.Mode()&fs.ModeSticky}
+	e.Uid, e.Gid = owner(st)
 	if err := c.addEntry(e, reason, true); err != nil {
 		return err
 	}
@@ -136,6 +141,7 @@ func (c *collection) addTree(src, dst, top, reason string, elfs *[]string) error
 				continue
 			}
 			link := &Entry{Path: d, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: target}
+			link.Uid, link.Gid = owner(info)
 			if err := c.addEntry(link, reason, false); err != nil {
 				return err
 			}
@@ -225,7 +231,7 @@ func (c *collection) addEntry(e *Entry, reason string, once bool) error {
 		switch {
 		case old.Kind == Dir && e.Kind == Dir:
 			if c.implicit[e.Path] {
-				old.Mode = e.Mode
+				old.Mode, old.Uid, old.Gid = e.Mode, e.Uid, e.Gid
 				delete(c.implicit, e.Path)
 			}
 		case !sameEntry(old, e):

@@ -23,6 +23,11 @@ type rule struct {
 // rules are the automatic rules, in order. WithNoAuto turns them all off.
 var rules = []rule{
 	{"nss", ruleNSS},
+	{"locales", ruleLocales},
+	{"conffiles", ruleConffiles},
+	{"dlopen-notes", ruleDlopenNotes},
+	// users after the rules that add files of the root: it names their
+	// owners.
 	{"users", ruleUsers},
 	{"tmp", ruleTmp},
 	{"gconv", ruleGconv},

@@ -34,6 +34,7 @@ type collectFlags struct {
 	allowMissing bool
 	trace        bool
 	traceTimeout time.Duration
+	rules        ruleFlags
 }
 
 func (f *collectFlags) register(fs *pflag.FlagSet) {
@@ -52,6 +53,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
+	f.rules.register(fs)
 }
 
 // plan builds the Plan for the command line: with --trace, args are
@@ -99,6 +101,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if f.packages {
 		opts = append(opts, collector.WithPackageMetadata())
 	}
+	opts = append(opts, f.rules.options()...)
 	if f.trace {
 		if f.root != "/" && f.root != "" {
 			return nil, usageError{fmt.Errorf("--trace runs the program on this machine and cannot be combined with --root")}
