@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -110,14 +111,27 @@ func extras(p *collector.Plan, g *elfscan.Graph) []collector.Entry {
 			loader[l.Path] = true
 		}
 	}
+	// A directory is shown when a rule added it for itself (a package's
+	// data directory, a service user's home), not as a parent or as part
+	// of a tree added whole, whose top has the same reasons.
+	why := map[string]string{}
 	var out []collector.Entry
 	for _, e := range p.Entries {
-		if e.Kind == collector.Dir && e.Mode&fs.ModeSticky == 0 || loader[e.Path] {
+		why[e.Path] = strings.Join(e.Reasons, "; ")
+		if e.Kind == collector.Dir && e.Mode&fs.ModeSticky == 0 && (len(e.Reasons) == 0 || why[path.Dir(e.Path)] == why[e.Path]) || loader[e.Path] {
 			continue
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// ownerSuffix is " [uid:gid]" for an entry not owned by root.
+func ownerSuffix(e *collector.Entry) string {
+	if e.Uid == 0 && e.Gid == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" [%d:%d]", e.Uid, e.Gid)
 }
 
 func writeExtras(w io.Writer, extras []collector.Entry) {
@@ -126,14 +140,14 @@ func writeExtras(w io.Writer, extras []collector.Entry) {
 	}
 	fmt.Fprintln(w, "needed at run time, not shown by the loader:")
 	for _, e := range extras {
-		fmt.Fprintf(w, "    %s%s (%s)\n", e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
+		fmt.Fprintf(w, "    %s%s%s (%s)\n", e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(e.Reasons, "; "))
 	}
 }
 
 // writePlan prints every entry: kind, mode, path, link target, reasons.
 func writePlan(w io.Writer, p *collector.Plan) {
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), strings.Join(e.Reasons, "; "))
+		fmt.Fprintf(w, "%-8s %04o %s%s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(e.Reasons, "; "))
 	}
 	for _, x := range p.Excluded {
 		fmt.Fprintf(w, "excluded %s\n", x)
