@@ -15,8 +15,8 @@ import (
 
 	"github.com/u-root/u-root/pkg/ldd"
 
-	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
 const loader = "/lib64/ld-linux-x86-64.so.2"

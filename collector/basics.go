@@ -29,7 +29,7 @@ func WithUsers() Option {
 func (c *collection) addBasics(cfg *config) error {
 	if cfg.tmp {
 		e := &Entry{Path: "/tmp", Kind: Dir, Mode: fs.ModeDir | fs.ModeSticky | 0o777}
-		if err := c.addEntry(e, "--tmp", true); err != nil {
+		if err := c.addEntry(e, Reason{Rule: RuleTmp, Evidence: "--tmp"}, true); err != nil {
 			return err
 		}
 	}
@@ -38,7 +38,7 @@ func (c *collection) addBasics(cfg *config) error {
 			if c.entries[f.path] != nil {
 				continue
 			}
-			if err := c.addGenerated(f.path, []byte(f.data), "--users: root, nobody, nonroot"); err != nil {
+			if err := c.addGenerated(f.path, []byte(f.data), Reason{Rule: RuleUsers, Evidence: "--users: root, nobody, nonroot"}); err != nil {
 				return err
 			}
 		}

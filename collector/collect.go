@@ -35,7 +35,7 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 		return nil, err
 	}
 	for _, a := range cfg.adds {
-		if err := c.addUserPath(a.src, a.dst, "--add "+a.src); err != nil {
+		if err := c.addUserPath(a.src, a.dst, Reason{Rule: RuleAdd, Requester: a.src}); err != nil {
 			return nil, err
 		}
 	}
@@ -142,7 +142,7 @@ func (c *collection) addEnv(name, value string) {
 // resolve computes the closures of ELF roots and adds them to the plan.
 // reasons gives each root's reasons; placed roots are already in the plan
 // at another path (a relocated --add) and only bring their closure.
-func (c *collection) resolve(paths []string, reasons map[string][]string, placed map[string]bool) error {
+func (c *collection) resolve(paths []string, reasons map[string][]Reason, placed map[string]bool) error {
 	if len(paths) == 0 {
 		return nil
 	}
@@ -154,7 +154,7 @@ func (c *collection) resolve(paths []string, reasons map[string][]string, placed
 }
 
 // addGraph adds every object of g at the path the loader opens.
-func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, placed map[string]bool) error {
+func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]Reason, placed map[string]bool) error {
 	for _, cl := range g.Closures {
 		c.plan.Graph.Closures = append(c.plan.Graph.Closures, cl)
 		for _, o := range cl.Objects {
@@ -172,7 +172,7 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 					c.byRules[o.Path] = true
 				}
 			}
-			var why []string
+			var why []Reason
 			switch {
 			case o == cl.Root:
 				if placed[o.Path] {
@@ -180,12 +180,12 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 				}
 				why = reasons[o.Path]
 				if len(why) == 0 {
-					why = []string{"program"}
+					why = []Reason{{Rule: RuleProgram}}
 				}
 			case o.Step == elfscan.StepInterp || o == cl.Interp:
-				why = []string{"interpreter of " + cl.Root.Path}
+				why = []Reason{{Rule: RuleInterpreter, Requester: cl.Root.Path}}
 			default:
-				why = []string{neededBy(o)}
+				why = []Reason{neededBy(o)}
 			}
 			if o != cl.Root && (c.isExcluded(o.Path) || c.isExcluded(o.RealPath)) {
 				c.warn("%s is excluded but the loader needs it (%s): %s will not start", o.Path, why[0], cl.Root.Path)
@@ -213,20 +213,23 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]string, pla
 
 // neededBy is the reason of a library: "needed by libcurl.so.4 ←
 // /usr/bin/curl (ld.so.cache)".
-func neededBy(o *elfscan.Object) string {
-	return neededByChain(o.Parent, o.Step.String())
+func neededBy(o *elfscan.Object) Reason {
+	return Reason{Rule: RuleNeeded, Requester: requesterChain(o.Parent), Evidence: o.Step.String()}
 }
 
+// neededByChain is the text of a RuleNeeded reason, for warnings.
 func neededByChain(by *elfscan.Object, step string) string {
+	return Reason{Rule: RuleNeeded, Requester: requesterChain(by), Evidence: step}.String()
+}
+
+// requesterChain names an object and the objects that loaded it:
+// "libcurl.so.4 ← /usr/bin/curl".
+func requesterChain(by *elfscan.Object) string {
 	var names []string
 	for x := by; x != nil; x = x.Parent {
 		names = append(names, objectName(x))
 	}
-	s := "needed by " + strings.Join(names, " ← ")
-	if step != "" {
-		s += " (" + step + ")"
-	}
-	return s
+	return strings.Join(names, " ← ")
 }
 
 // objectName names an object in reasons: a root by its path, a library by
@@ -253,7 +256,7 @@ func describe(objs []*elfscan.Object) string {
 
 // addUserPath adds src of the root at dst in the image: a file, or a
 // directory tree; ELF files among them bring their closures.
-func (c *collection) addUserPath(src, dst, reason string) error {
+func (c *collection) addUserPath(src, dst string, reason Reason) error {
 	var elfs []string
 	var err error
 	if src == dst {
@@ -270,7 +273,7 @@ func (c *collection) addUserPath(src, dst, reason string) error {
 // resolveAdded brings the closures of ELF files added by path: each on its
 // own, so that one odd file (another machine's, a kernel module) is a
 // warning, not the end of the plan.
-func (c *collection) resolveAdded(elfs []string, reason string) error {
+func (c *collection) resolveAdded(elfs []string, reason Reason) error {
 	for _, p := range elfs {
 		f, err := elfscan.Open(c.root, p)
 		if err != nil {
@@ -283,7 +286,7 @@ func (c *collection) resolveAdded(elfs []string, reason string) error {
 			continue // runs alone, or is not loaded by the loader at all
 		}
 		placed := map[string]bool{p: true}
-		if err := c.resolve([]string{p}, map[string][]string{p: {reason}}, placed); err != nil {
+		if err := c.resolve([]string{p}, map[string][]Reason{p: {reason}}, placed); err != nil {
 			c.warn("%s: %s: closure not resolved: %v", reason, p, err)
 		}
 	}

@@ -85,7 +85,7 @@ func ExampleCollect_script() {
 	}
 	for _, e := range plan.Entries {
 		if e.Kind == collector.File {
-			fmt.Printf("%s: %s\n", e.Path, strings.Join(e.Reasons, "; "))
+			fmt.Printf("%s: %s\n", e.Path, strings.Join(collector.Texts(e.Reasons), "; "))
 		}
 	}
 	fmt.Println("programs:", plan.Programs, "platform:", plan.Platform)

@@ -169,7 +169,7 @@ func sorted(s []string) []string {
 // hasReason reports whether one of e's reasons contains s.
 func hasReason(e *collector.Entry, s string) bool {
 	for _, r := range e.Reasons {
-		if strings.Contains(r, s) {
+		if strings.Contains(r.String(), s) {
 			return true
 		}
 	}

@@ -25,7 +25,7 @@ func (c *collection) addCacheIfNeeded(cl *elfscan.Closure) error {
 		if o.Step != elfscan.StepCache || inDirs(path.Dir(o.Path), cl.DefaultDirs) {
 			continue
 		}
-		reason := "ld.so.cache: " + o.Name + " is in " + path.Dir(o.Path) + ", which the loader searches only through the cache (" + neededBy(o) + ")"
+		reason := Reason{Rule: RuleLdSoCache, Requester: o.Name, Evidence: o.Name + " is in " + path.Dir(o.Path) + ", which the loader searches only through the cache (" + neededBy(o).String() + ")"}
 		return c.addPath(ldSoCache, reason, true)
 	}
 	return nil

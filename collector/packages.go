@@ -59,7 +59,7 @@ func (c *collection) addPackageMetadata() error {
 		if _, err := c.root.Stat(p); err != nil {
 			continue
 		}
-		if err := c.addPath(p, "--package-metadata: scanners read the distribution from it", true); err != nil {
+		if err := c.addPath(p, Reason{Rule: RulePackageMetadata, Evidence: "scanners read the distribution from it"}, true); err != nil {
 			return fmt.Errorf("--package-metadata: %w", err)
 		}
 	}
@@ -105,10 +105,11 @@ func (c *collection) addPackageMetadata() error {
 	for _, name := range names {
 		o := files[name]
 		sort.Strings(o.owns)
-		reason := "--package-metadata: " + name + " owns " + o.owns[0]
+		evidence := name + " owns " + o.owns[0]
 		if n := len(o.owns) - 1; n > 0 {
-			reason += fmt.Sprintf(" and %d more", n)
+			evidence += fmt.Sprintf(" and %d more", n)
 		}
+		reason := Reason{Rule: RulePackageMetadata, Requester: name, Evidence: evidence}
 		if err := c.addGenerated(path.Join(dpkgStatusD, name), o.stanzas, reason); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -22,13 +23,13 @@ import (
 
 // addPath adds the regular file p (a path inside the root) and the
 // symlinks that lead to it.
-func (c *collection) addPath(p, reason string, fileOnly bool) error {
+func (c *collection) addPath(p string, reason Reason, fileOnly bool) error {
 	return c.addPathFound(p, reason, fileOnly, nil)
 }
 
 // addPathFound adds p, a file or, unless fileOnly, a directory tree. ELF
 // files met are appended to elfs when it is not nil.
-func (c *collection) addPathFound(p, reason string, fileOnly bool, elfs *[]string) error {
+func (c *collection) addPathFound(p string, reason Reason, fileOnly bool, elfs *[]string) error {
 	real, links, err := c.root.Resolve(p)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func (c *collection) addPathFound(p, reason string, fileOnly bool, elfs *[]strin
 // addLinks adds the symlinks met on the way to p. A link that leads to a
 // file shares p's reason; a directory link (/lib → usr/lib) keeps only the
 // first reason it was met for, or every library would be listed on it.
-func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
+func (c *collection) addLinks(links []elfscan.Link, p string, reason Reason) error {
 	for _, l := range links {
 		isDir, ok := c.linkDir[l.Path]
 		if !ok {
@@ -75,7 +76,7 @@ func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
 		}
 		r, once := reason, false
 		if isDir {
-			r, once = "on the way to "+p, true
+			r, once = Reason{Rule: RuleLink, Requester: p}, true
 		}
 		e := &Entry{Path: l.Path, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: l.Target}
 		if st, err := c.root.Lstat(l.Path); err == nil {
@@ -89,7 +90,7 @@ func (c *collection) addLinks(links []elfscan.Link, p, reason string) error {
 }
 
 // addFile adds the regular file src of the root at dst.
-func (c *collection) addFile(dst, src string, st fs.FileInfo, reason string, elfs *[]string) error {
+func (c *collection) addFile(dst, src string, st fs.FileInfo, reason Reason, elfs *[]string) error {
 	e := &Entry{Path: dst, Kind: File, Source: src, Mode: c.fileMode(dst, st.Mode()), Size: st.Size(), ModTime: st.ModTime()}
 	e.Uid, e.Gid = owner(st)
 	if elfs != nil && !c.isExcluded(dst) && c.isELF(src) {
@@ -104,7 +105,7 @@ func (c *collection) addFile(dst, src string, st fs.FileInfo, reason string, elf
 // does not bring the directory (a link to "/" would bring the whole root):
 // unless that directory is in the plan anyway, the link is dropped with a
 // warning when the plan is finished.
-func (c *collection) addTree(src, dst, top, reason string, elfs *[]string) error {
+func (c *collection) addTree(src, dst, top string, reason Reason, elfs *[]string) error {
 	key := src + "\x00" + dst
 	if c.trees[key] || c.isExcluded(dst) {
 		return nil
@@ -162,7 +163,7 @@ func (c *collection) addTree(src, dst, top, reason string, elfs *[]string) error
 
 // followTreeLink brings the file that the link s (with the given target)
 // of a tree leads to, when it is outside the tree.
-func (c *collection) followTreeLink(s, target, top, reason string) {
+func (c *collection) followTreeLink(s, target, top string, reason Reason) {
 	real, _, err := c.root.Resolve(s)
 	if err != nil || real == top || strings.HasPrefix(real, top+"/") {
 		return // dangling (dropped later) or inside the tree
@@ -185,7 +186,7 @@ func (c *collection) followTreeLink(s, target, top, reason string) {
 // addRelocated adds src of the root (a file or a tree) at another path of
 // the image, dst. The directories leading to dst are taken from the root
 // where it has them (so /lib/x under /lib → usr/lib lands in /usr/lib).
-func (c *collection) addRelocated(src, dst, reason string, elfs *[]string) error {
+func (c *collection) addRelocated(src, dst string, reason Reason, elfs *[]string) error {
 	real, _, err := c.root.Resolve(src)
 	if err != nil {
 		return err
@@ -215,7 +216,7 @@ func (c *collection) addRelocated(src, dst, reason string, elfs *[]string) error
 }
 
 // addGenerated adds a file made by the collector (passwd, group…).
-func (c *collection) addGenerated(p string, data []byte, reason string) error {
+func (c *collection) addGenerated(p string, data []byte, reason Reason) error {
 	return c.addEntry(&Entry{Path: p, Kind: File, Data: data, Mode: 0o644, Size: int64(len(data))}, reason, false)
 }
 
@@ -223,7 +224,7 @@ func (c *collection) addGenerated(p string, data []byte, reason string) error {
 // path already planned as something else keeps what it was, with a
 // warning; the same thing planned again gains the reason (with once, only
 // if it has none).
-func (c *collection) addEntry(e *Entry, reason string, once bool) error {
+func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 	if c.isExcluded(e.Path) {
 		return nil
 	}
@@ -239,7 +240,7 @@ func (c *collection) addEntry(e *Entry, reason string, once bool) error {
 			return nil
 		}
 		once = once || c.inRules
-		if reason != "" && !(once && len(old.Reasons) > 0) && !contains(old.Reasons, reason) {
+		if reason != (Reason{}) && !(once && len(old.Reasons) > 0) && !slices.Contains(old.Reasons, reason) {
 			old.Reasons = append(old.Reasons, reason)
 		}
 		return nil
@@ -247,8 +248,8 @@ func (c *collection) addEntry(e *Entry, reason string, once bool) error {
 	if err := c.ensureParents(e.Path); err != nil {
 		return err
 	}
-	if reason != "" {
-		e.Reasons = []string{reason}
+	if reason != (Reason{}) {
+		e.Reasons = []Reason{reason}
 	}
 	c.entries[e.Path] = e
 	return nil

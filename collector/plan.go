@@ -53,7 +53,7 @@ type Entry struct {
 	// Target is a Symlink's content as written, or for a Hardlink the
 	// image path of the file it links to.
 	Target  string   `json:"target,omitempty"`
-	Reasons []string `json:"reasons"` // why it is there, e.g. "needed by /usr/bin/curl (ld.so.cache)"
+	Reasons []Reason `json:"reasons"` // why it is there; each prints as "needed by /usr/bin/curl (ld.so.cache)"
 }
 
 // UnixMode is the entry's permission bits with setuid, setgid and sticky

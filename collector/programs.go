@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -24,11 +25,11 @@ const shebangSize = 256
 // closures, scripts with their interpreters'.
 func (c *collection) addPrograms(roots []string) error {
 	var elfs []string
-	reasons := map[string][]string{}
+	reasons := map[string][]Reason{}
 	for _, r := range roots {
 		p := elfscan.Clean(r)
 		c.plan.Programs = append(c.plan.Programs, p)
-		if err := c.program(p, "program", 0, &elfs, reasons); err != nil {
+		if err := c.program(p, Reason{Rule: RuleProgram}, 0, &elfs, reasons); err != nil {
 			return err
 		}
 	}
@@ -41,7 +42,7 @@ func (c *collection) addPrograms(roots []string) error {
 
 // program sorts the program p: an ELF file is queued in elfs for the
 // resolver; a script is added with its interpreter, recursively.
-func (c *collection) program(p, reason string, depth int, elfs *[]string, reasons map[string][]string) error {
+func (c *collection) program(p string, reason Reason, depth int, elfs *[]string, reasons map[string][]Reason) error {
 	head, err := c.readHead(p)
 	if err != nil {
 		return fmt.Errorf("program %s: %w", p, err)
@@ -51,7 +52,7 @@ func (c *collection) program(p, reason string, depth int, elfs *[]string, reason
 		if _, ok := reasons[p]; !ok {
 			*elfs = append(*elfs, p)
 		}
-		if !contains(reasons[p], reason) {
+		if !slices.Contains(reasons[p], reason) {
 			reasons[p] = append(reasons[p], reason)
 		}
 		return nil
@@ -65,10 +66,10 @@ func (c *collection) program(p, reason string, depth int, elfs *[]string, reason
 		return fmt.Errorf("program %s: no interpreter after #!", p)
 	}
 	interp = elfscan.Clean(interp)
-	if err := c.addPath(p, reason+" (a script run by "+interp+")", true); err != nil {
+	if err := c.addPath(p, Reason{Rule: RuleScript, Requester: interp, Evidence: reason.String()}, true); err != nil {
 		return fmt.Errorf("program %s: %w", p, err)
 	}
-	why := "interpreter of script " + p
+	why := Reason{Rule: RuleScriptInterpreter, Requester: p}
 	if path.Base(interp) != "env" || arg == "" {
 		return c.program(interp, why, depth+1, elfs, reasons)
 	}
@@ -84,7 +85,7 @@ func (c *collection) program(p, reason string, depth int, elfs *[]string, reason
 	if err := c.program(interp, why, depth+1, elfs, reasons); err != nil {
 		return err
 	}
-	return c.program(found, "run by "+interp+" for script "+p, depth+1, elfs, reasons)
+	return c.program(found, Reason{Rule: RuleEnvCommand, Requester: p, Evidence: interp}, depth+1, elfs, reasons)
 }
 
 // readHead reads the start of the regular file p.

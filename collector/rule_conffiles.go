@@ -88,7 +88,7 @@ func ruleConffiles(c *collection) error {
 	}
 	for _, pkg := range pkgs {
 		evidence := pkg.id() + " (owner of " + pkg.owns[0] + ")"
-		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence); err != nil {
+		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence, pkg.owns[0]); err != nil {
 			return err
 		}
 		if !c.ownsProgram(pkg) {
@@ -99,7 +99,7 @@ func ruleConffiles(c *collection) error {
 		para := findParagraph(db.paras, pkg.name, pkg.arch)
 		for _, dep := range db.sameSourceDepends(para) {
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
-			if err := c.addPackageConfig(db, dep, "", why); err != nil {
+			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
 				return err
 			}
 		}
@@ -182,7 +182,8 @@ func (db *dpkgDB) sameSourceDepends(para []byte) []string {
 
 // addPackageConfig adds one package's conffiles, directories and enabling
 // symlinks (ruleConffiles).
-func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence string) error {
+// requester is the program or library whose package it is.
+func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requester string) error {
 	key := "conffiles:package:" + name + ":" + arch
 	if c.cache[key] != nil {
 		return nil
@@ -207,7 +208,7 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence string) e
 	for _, l := range list {
 		listed[l] = true
 	}
-	reason := "configuration of " + evidence
+	reason := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "configuration of " + evidence}
 	// Conffiles, and the directories above them.
 	parents := map[string]bool{}
 	if data, err := c.root.ReadFile(path.Join(dpkgInfo, id+".conffiles"), 16<<20); err == nil {
@@ -242,11 +243,12 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence string) e
 		if err != nil || !st.IsDir() {
 			continue
 		}
-		if err := c.addDir(d, st, "directory of "+evidence); err != nil {
+		if err := c.addDir(d, st, Reason{Rule: RuleConffiles, Requester: requester, Evidence: "directory of " + evidence}); err != nil {
 			return err
 		}
 		if strings.HasPrefix(d, "/etc/") {
-			if err := c.addEnablingLinks(d, listed, "enabled in the root: "+reason); err != nil {
+			enabled := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "enabled in the root: " + reason.Evidence}
+			if err := c.addEnablingLinks(d, listed, enabled); err != nil {
 				return err
 			}
 		}
@@ -256,7 +258,7 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence string) e
 
 // addDir adds the directory d of the root (not what is in it) with its
 // mode, setgid bit and owner.
-func (c *collection) addDir(d string, st fs.FileInfo, reason string) error {
+func (c *collection) addDir(d string, st fs.FileInfo, reason Reason) error {
 	m := st.Mode()
 	e := &Entry{Path: d, Kind: Dir, Mode: fs.ModeDir | m.Perm() | m&(fs.ModeSetgid|fs.ModeSticky)}
 	e.Uid, e.Gid = owner(st)
@@ -267,7 +269,7 @@ func (c *collection) addDir(d string, st fs.FileInfo, reason string) error {
 // lists (a maintainer script or the admin made them) and that lead to a
 // file the package lists: nginx's sites-enabled/default →
 // sites-available/default.
-func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason string) error {
+func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason Reason) error {
 	des, err := c.root.ReadDir(d)
 	if err != nil {
 		return nil

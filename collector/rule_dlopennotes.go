@@ -100,11 +100,11 @@ func (c *collection) addNoted(o *elfscan.Object, n elfscan.DlopenNote) error {
 		if lib == nil {
 			continue
 		}
-		reason := fmt.Sprintf("%s, dlopen(%s) by %s (%s)", what, name, o.Path, lib.Step)
+		reason := Reason{Rule: RuleDlopenNote, Requester: o.Path, Evidence: fmt.Sprintf("%s, dlopen(%s) by %s (%s)", what, name, o.Path, lib.Step)}
 		if _, ok := c.objects[lib.Path]; ok {
 			return c.addPath(lib.Path, reason, true)
 		}
-		return c.resolve([]string{lib.Path}, map[string][]string{lib.Path: {reason}}, nil)
+		return c.resolve([]string{lib.Path}, map[string][]Reason{lib.Path: {reason}}, nil)
 	}
 	if n.Priority == elfscan.PriorityRequired {
 		c.warn("%s: none of %s found where dlopen by %s looks: it will fail where it needs them", what, strings.Join(n.Soname, ", "), o.Path)

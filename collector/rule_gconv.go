@@ -52,7 +52,7 @@ func ruleGconv(c *collection) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	why := "iconv (" + evidence(objs, syms) + ")"
+	why := Reason{Rule: RuleGconv, Requester: describe(objs), Evidence: "iconv (" + evidence(objs, syms) + ")"}
 	dir := c.gconvDir(libc.RealPath, path.Dir(libc.Path))
 	if dir == "" {
 		c.warn("%s but the root has no gconv directory: only UTF-8, UCS-2/4 and ASCII convert", why)
@@ -81,7 +81,7 @@ func ruleGconv(c *collection) error {
 			c.warn("gconv module %s for %s is not in the root", p, m.charset)
 			continue
 		}
-		if _, err := c.addLibrary(p, "gconv module for "+m.charset+" ("+why+")"); err != nil {
+		if _, err := c.addLibrary(p, Reason{Rule: RuleGconv, Requester: why.Requester, Evidence: "gconv module for " + m.charset + " (" + why.Evidence + ")"}); err != nil {
 			return err
 		}
 	}

@@ -22,18 +22,18 @@ func ruleLibgcc(c *collection) error {
 	if c.library("libgcc_s.so.1") != nil {
 		return nil
 	}
-	var why string
+	var why Reason
 	if c.glibc() != nil {
 		if objs := c.importers(unwindFuncs...); len(objs) > 0 {
-			why = "glibc loads it to unwind threads (" + evidence(objs, unwindFuncs) + ")"
+			why = Reason{Rule: RuleLibgcc, Requester: describe(objs), Evidence: "glibc loads it to unwind threads (" + evidence(objs, unwindFuncs) + ")"}
 		}
 	}
-	if why == "" {
+	if why == (Reason{}) {
 		if objs, sym := c.unwindImporters(); len(objs) > 0 {
-			why = "C++ exceptions (" + sym + " imported by " + describe(objs) + ")"
+			why = Reason{Rule: RuleLibgcc, Requester: describe(objs), Evidence: "C++ exceptions (" + sym + " imported by " + describe(objs) + ")"}
 		}
 	}
-	if why == "" {
+	if why == (Reason{}) {
 		return nil
 	}
 	found, err := c.addLibrary("libgcc_s.so.1", why)
@@ -90,7 +90,7 @@ func ruleCertificates(c *collection) error {
 	if tls == nil {
 		return nil
 	}
-	why := "CA certificates (" + objectName(tls) + " in the closure)"
+	why := Reason{Rule: RuleCerts, Requester: objectName(tls), Evidence: objectName(tls) + " in the closure"}
 	bundle := ""
 	for _, p := range caBundles {
 		if st, err := c.root.Stat(p); err == nil && st.Mode().IsRegular() {
@@ -114,8 +114,11 @@ func ruleCertificates(c *collection) error {
 	if !strings.HasPrefix(dir, "/") {
 		return nil
 	}
-	for _, f := range []struct{ name, why string }{
-		{"openssl.cnf", "OpenSSL configuration (" + objectName(crypto) + " in the closure)"},
+	for _, f := range []struct {
+		name string
+		why  Reason
+	}{
+		{"openssl.cnf", Reason{Rule: RuleCerts, Requester: objectName(crypto), Evidence: "OpenSSL configuration, " + objectName(crypto) + " in the closure"}},
 		{"cert.pem", why},
 	} {
 		p := path.Join(dir, f.name)

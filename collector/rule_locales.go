@@ -72,7 +72,8 @@ func ruleLocales(c *collection) error {
 	if len(objs) > 0 {
 		cutf8 := path.Join(dir, "C.utf8")
 		if st, err := c.root.Stat(cutf8); err == nil && st.IsDir() {
-			if err := c.addPath(cutf8, "locale C.UTF-8 ("+evidence(objs, localeFuncs)+")", false); err != nil {
+			why := Reason{Rule: RuleLocale, Requester: describe(objs), Evidence: "C.UTF-8 (" + evidence(objs, localeFuncs) + ")"}
+			if err := c.addPath(cutf8, why, false); err != nil {
 				return err
 			}
 		}
@@ -90,7 +91,7 @@ func ruleLocales(c *collection) error {
 // addLocale adds one locale named by WithLocales, where the root's glibc
 // would find it.
 func (c *collection) addLocale(dir, name string) error {
-	reason := "--locales " + name
+	reason := Reason{Rule: RuleLocale, Evidence: name + " (--locales)"}
 	if name == "all" {
 		if !c.exists(dir) {
 			return fmt.Errorf("the root has no %s", dir)
@@ -112,7 +113,8 @@ func (c *collection) addLocale(dir, name string) error {
 		// The archive's name table holds each locale as a NUL-terminated
 		// string, its codeset normalized.
 		if bytes.Contains(data, []byte(normalizeLocale(name)+"\x00")) {
-			return c.addPath(archive, reason+" (in the locale archive)", true)
+			reason.Evidence = name + " (--locales; in the locale archive)"
+			return c.addPath(archive, reason, true)
 		}
 	}
 	return fmt.Errorf("not in the root (neither %s nor %s has it)", path.Join(dir, normalizeLocale(name)), archive)

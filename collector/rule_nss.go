@@ -89,7 +89,7 @@ func ruleNSS(c *collection) error {
 		return nil
 	}
 	first := dbs[0]
-	confReason := "NSS configuration (" + evidence(users[first], funcs[first]) + ")"
+	confReason := Reason{Rule: RuleNSSConfig, Requester: describe(users[first]), Evidence: evidence(users[first], funcs[first])}
 	conf := []byte(defaultNsswitch)
 	if c.exists(nsswitchConf) {
 		data, err := c.root.ReadFile(nsswitchConf, 1<<20)
@@ -100,7 +100,7 @@ func ruleNSS(c *collection) error {
 		if err := c.addPath(nsswitchConf, confReason, true); err != nil {
 			return err
 		}
-	} else if err := c.addGenerated(nsswitchConf, conf, confReason+", the default: the root has none"); err != nil {
+	} else if err := c.addGenerated(nsswitchConf, conf, Reason{Rule: RuleNSSConfig, Requester: confReason.Requester, Evidence: confReason.Evidence + "; the default: the root has none"}); err != nil {
 		return err
 	}
 	services := parseNsswitch(conf)
@@ -109,7 +109,7 @@ func ruleNSS(c *collection) error {
 		return err
 	}
 	for _, db := range dbs {
-		why := fmt.Sprintf("NSS %s: %s (%s)", db, strings.Join(services[db], " "), evidence(users[db], funcs[db]))
+		why := Reason{Rule: RuleNSS, Requester: describe(users[db]), Evidence: fmt.Sprintf("%s: %s (%s)", db, strings.Join(services[db], " "), evidence(users[db], funcs[db]))}
 		for _, s := range services[db] {
 			if builtin(s) {
 				continue

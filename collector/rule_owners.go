@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,7 +206,7 @@ func pickAccounts(all []account, want accountWanted, base, file string, users bo
 // given with --add. evidence holds, per file, the evidence that a program
 // looks its database up; a file without it is written only when owners or
 // names ask for accounts beyond the minimal ones.
-func (c *collection) setAccountFiles(evidence map[string]string) error {
+func (c *collection) setAccountFiles(evidence map[string]Reason) error {
 	passwd, group, users, whyU, whyG, err := c.accountFiles()
 	if err != nil {
 		return err
@@ -220,15 +219,18 @@ func (c *collection) setAccountFiles(evidence map[string]string) error {
 		data []byte
 		why  []string
 	}{{etcPasswd, passwd, whyU}, {etcGroup, group, whyG}} {
-		reasons := slices.Clone(f.why)
-		if r := evidence[f.path]; r != "" {
-			reasons = append([]string{r}, reasons...)
+		var reasons []Reason
+		if r, ok := evidence[f.path]; ok {
+			reasons = append(reasons, r)
+		}
+		for _, w := range f.why {
+			reasons = append(reasons, Reason{Rule: RuleAccounts, Evidence: w})
 		}
 		if len(reasons) == 0 && len(whyU)+len(whyG) == 0 {
 			continue
 		}
 		if len(reasons) == 0 {
-			reasons = []string{"the other account file has accounts of the root"}
+			reasons = []Reason{{Rule: RuleAccounts, Evidence: "the other account file has accounts of the root"}}
 		}
 		key := "generated:" + f.path
 		if e := c.entries[f.path]; e != nil {
@@ -268,7 +270,8 @@ func (c *collection) addHomes(users []account) error {
 		if uid, _ := owner(st); uid != u.id {
 			continue
 		}
-		if err := c.addDir(home, st, fmt.Sprintf("home of user %s (%d)", u.name, u.id)); err != nil {
+		why := Reason{Rule: RuleAccounts, Requester: u.name, Evidence: fmt.Sprintf("home of user %s (%d)", u.name, u.id)}
+		if err := c.addDir(home, st, why); err != nil {
 			return err
 		}
 	}

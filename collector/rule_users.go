@@ -30,10 +30,10 @@ nonroot:x:65532:
 // program shows no evidence: give it users with --add or --users.
 func ruleUsers(c *collection) error {
 	_, users, funcs := c.nssUsage()
-	found := map[string]string{}
+	found := map[string]Reason{}
 	for _, f := range []struct{ db, path string }{{"passwd", etcPasswd}, {"group", etcGroup}} {
 		if objs := users[f.db]; len(objs) > 0 {
-			found[f.path] = "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"
+			found[f.path] = Reason{Rule: RuleUsers, Requester: describe(objs), Evidence: "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"}
 		}
 	}
 	return c.setAccountFiles(found)
@@ -56,5 +56,5 @@ func ruleTmp(c *collection) error {
 		return nil
 	}
 	e := &Entry{Path: "/tmp", Kind: Dir, Mode: fs.ModeDir | fs.ModeSticky | 0o777}
-	return c.addEntry(e, "temporary files ("+evidence(objs, tmpFuncs)+")", true)
+	return c.addEntry(e, Reason{Rule: RuleTmp, Requester: describe(objs), Evidence: evidence(objs, tmpFuncs)}, true)
 }

@@ -111,7 +111,7 @@ func (c *collection) glibc() *elfscan.Object {
 // addLibrary adds a library that glibc dlopens itself (NSS modules,
 // libgcc_s): a name is found as dlopen by libc.so.6 finds it, a path is
 // taken as it is. It reports whether the library was found.
-func (c *collection) addLibrary(name, reason string) (bool, error) {
+func (c *collection) addLibrary(name string, reason Reason) (bool, error) {
 	p := name
 	if !strings.Contains(name, "/") {
 		libc := c.glibc()
@@ -131,7 +131,7 @@ func (c *collection) addLibrary(name, reason string) (bool, error) {
 	if _, ok := c.objects[p]; ok {
 		return true, c.addPath(p, reason, true)
 	}
-	if err := c.resolve([]string{p}, map[string][]string{p: {reason}}, nil); err != nil {
+	if err := c.resolve([]string{p}, map[string][]Reason{p: {reason}}, nil); err != nil {
 		// A module the loader would fail on at run time too (corrupt,
 		// another machine's): the program goes on without it.
 		c.warn("%s (%s): not added: %v", p, reason, err)
@@ -144,7 +144,6 @@ func (c *collection) addLibrary(name, reason string) (bool, error) {
 // RPATH/RUNPATH, the cache, the default directories; a library already
 // loaded is reused), with its closure.
 func (c *collection) addDlopen(name string) error {
-	reason := "--dlopen " + name
 	prog := c.firstProgram()
 	if prog == nil {
 		return fmt.Errorf("--dlopen %s: no program to dlopen it", name)
@@ -170,10 +169,10 @@ func (c *collection) addDlopen(name string) error {
 		return fmt.Errorf("--dlopen %s: the loader's answer names no object", name)
 	}
 	if _, ok := c.objects[o.Path]; ok {
-		return c.addPath(o.Path, reason+" (already loaded by "+prog.Path+")", true)
+		return c.addPath(o.Path, Reason{Rule: RuleDlopen, Requester: prog.Path, Evidence: name + " (already loaded by " + prog.Path + ")"}, true)
 	}
-	why := fmt.Sprintf("%s (dlopen by %s, %s)", reason, prog.Path, o.Step)
-	return c.resolve([]string{o.Path}, map[string][]string{o.Path: {why}}, nil)
+	why := Reason{Rule: RuleDlopen, Requester: prog.Path, Evidence: fmt.Sprintf("%s (dlopen by %s, %s)", name, prog.Path, o.Step)}
+	return c.resolve([]string{o.Path}, map[string][]Reason{o.Path: {why}}, nil)
 }
 
 // dlopenBy emulates dlopen(name) called by the object by: in the closure
@@ -231,11 +230,11 @@ func (c *collection) addTZData() error {
 	if !c.exists(zoneinfo) {
 		return fmt.Errorf("--tzdata: %s is not in the root (install tzdata)", zoneinfo)
 	}
-	if err := c.addPath(zoneinfo, "--tzdata", false); err != nil {
+	if err := c.addPath(zoneinfo, Reason{Rule: RuleTZData}, false); err != nil {
 		return fmt.Errorf("--tzdata: %w", err)
 	}
 	if _, err := c.root.Lstat("/etc/localtime"); err == nil {
-		if err := c.addPath("/etc/localtime", "--tzdata (the root's local time zone)", true); err != nil {
+		if err := c.addPath("/etc/localtime", Reason{Rule: RuleTZData, Evidence: "the root's local time zone"}, true); err != nil {
 			return fmt.Errorf("--tzdata: %w", err)
 		}
 	}

@@ -77,13 +77,16 @@ var secret = map[string]bool{
 // is gone, it is a socket…) is a warning: the run used it, the image may
 // not need it.
 func (c *collection) addTraced(files []TracedFile) error {
-	type elf struct{ path, reason string }
+	type elf struct {
+		path   string
+		reason Reason
+	}
 	var elfs []elf
 	for _, f := range files {
 		p := elfscan.Clean(f.Path)
-		reason := f.Reason
-		if reason == "" {
-			reason = "traced"
+		reason := Reason{Rule: RuleTrace, Evidence: f.Reason}
+		if f.Reason == "" {
+			reason.Evidence = "traced"
 		}
 		real, links, err := c.root.Resolve(p)
 		if secret[p] || secret[real] {
@@ -157,7 +160,7 @@ func (c *collection) planned(p string) bool {
 // resolveTraced brings the closure of a traced ELF file. Its missing
 // libraries are warnings only, and none at all for the names the run
 // loaded.
-func (c *collection) resolveTraced(p, reason string, loaded map[string]bool) error {
+func (c *collection) resolveTraced(p string, reason Reason, loaded map[string]bool) error {
 	f, err := elfscan.Open(c.root, p)
 	if err != nil {
 		c.warn("traced %s (%s): not read as ELF: %v", p, reason, err)
@@ -186,5 +189,5 @@ func (c *collection) resolveTraced(p, reason string, loaded map[string]bool) err
 		}
 		cl.Missing = nil
 	}
-	return c.addGraph(g, map[string][]string{p: {reason}}, map[string]bool{p: true})
+	return c.addGraph(g, map[string][]Reason{p: {reason}}, map[string]bool{p: true})
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/internal/testenv"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
 // WithTraced puts each traced path in the plan with its reason: files at

@@ -6,8 +6,8 @@ import (
 	"log"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/image"
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/image"
 )
 
 // The Go API: resolve a program's libraries as the loader would, plan its

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/image"
 	"github.com/fromscratch/fromscratch/trace"
-	"github.com/fromscratch/fromscratch/elfscan"
 )
 
 // collectFlags are the flags of every command that builds a Plan.

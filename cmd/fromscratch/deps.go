@@ -117,7 +117,7 @@ func extras(p *collector.Plan, g *elfscan.Graph) []collector.Entry {
 	why := map[string]string{}
 	var out []collector.Entry
 	for _, e := range p.Entries {
-		why[e.Path] = strings.Join(e.Reasons, "; ")
+		why[e.Path] = strings.Join(collector.Texts(e.Reasons), "; ")
 		if e.Kind == collector.Dir && e.Mode&fs.ModeSticky == 0 && (len(e.Reasons) == 0 || why[path.Dir(e.Path)] == why[e.Path]) || loader[e.Path] {
 			continue
 		}
@@ -140,14 +140,14 @@ func writeExtras(w io.Writer, extras []collector.Entry) {
 	}
 	fmt.Fprintln(w, "needed at run time, not shown by the loader:")
 	for _, e := range extras {
-		fmt.Fprintf(w, "    %s%s%s (%s)\n", e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(e.Reasons, "; "))
+		fmt.Fprintf(w, "    %s%s%s (%s)\n", e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(collector.Texts(e.Reasons), "; "))
 	}
 }
 
 // writePlan prints every entry: kind, mode, path, link target, reasons.
 func writePlan(w io.Writer, p *collector.Plan) {
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "%-8s %04o %s%s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(e.Reasons, "; "))
+		fmt.Fprintf(w, "%-8s %04o %s%s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), ownerSuffix(&e), strings.Join(collector.Texts(e.Reasons), "; "))
 	}
 	for _, x := range p.Excluded {
 		fmt.Fprintf(w, "excluded %s\n", x)
@@ -325,10 +325,10 @@ func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	type jsonExtra struct {
-		Path    string   `json:"path"`
-		Kind    string   `json:"kind"`
-		Target  string   `json:"target,omitempty"`
-		Reasons []string `json:"reasons"`
+		Path    string             `json:"path"`
+		Kind    string             `json:"kind"`
+		Target  string             `json:"target,omitempty"`
+		Reasons []collector.Reason `json:"reasons"`
 	}
 	ex := []jsonExtra{}
 	for _, e := range extras {

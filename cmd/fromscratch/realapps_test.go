@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,15 +241,15 @@ func logAdded(t *testing.T, a realApp) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := []string{"locale ", "configuration of ", "directory of ", "enabled in the root", "dlopen note", "users root", "user ", "group ", "home of", "--add"}
+	rules := []collector.Rule{collector.RuleLocale, collector.RuleConffiles, collector.RuleDlopenNote, collector.RuleUsers, collector.RuleAccounts, collector.RuleAdd}
 	var lines []string
 	skipped := 0
 	for _, e := range plan.Entries {
 		for _, r := range e.Reasons {
-			if !hasAnyPrefix(r, rules) {
+			if !slices.Contains(rules, r.Rule) {
 				continue
 			}
-			if strings.Contains(e.Path, "/C.utf8/") || strings.HasPrefix(r, "--add") && strings.Count(e.Path, "/") > 4 {
+			if strings.Contains(e.Path, "/C.utf8/") || r.Rule == collector.RuleAdd && strings.Count(e.Path, "/") > 4 {
 				skipped++
 				break
 			}
@@ -256,20 +257,11 @@ func logAdded(t *testing.T, a realApp) {
 			if e.Uid != 0 || e.Gid != 0 {
 				owner = fmt.Sprintf(" [%d:%d]", e.Uid, e.Gid)
 			}
-			lines = append(lines, fmt.Sprintf("  %s %s%s: %s", e.Kind, e.Path, owner, strings.Join(e.Reasons, "; ")))
+			lines = append(lines, fmt.Sprintf("  %s %s%s: %s", e.Kind, e.Path, owner, strings.Join(collector.Texts(e.Reasons), "; ")))
 			break
 		}
 	}
 	t.Logf("%s: the rules and flags added (and %d more files of the same trees):\n%s", a.name, skipped, strings.Join(lines, "\n"))
-}
-
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // runImage runs argv in the image with --network none.

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fromscratch/fromscratch/trace"
 	"github.com/fromscratch/fromscratch/internal/testenv"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
 // e2eSrc is where the C sources and the script of these tests are.
