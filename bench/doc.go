@@ -27,6 +27,11 @@
 //	         commands untraced (os/exec) and under `strace -f -e trace=%file
 //	         -o /dev/null` (and strace --seccomp-bpf, which stops only at the
 //	         traced calls, as trace.Run does)
+//	check    image builds of curl and of a Python program (Collect,
+//	         image.Build, image.Write to a tarball) with and without
+//	         check.Run of the plan, as a ratio; and the sandbox's fixed
+//	         cost: check.Run of /usr/bin/true (with and without the run in
+//	         the source root) against running it
 //
 // The contenders of a section run in interleaved rounds (-rounds), so that
 // load on the machine hits them alike, after one warm-up run each (not in

@@ -20,6 +20,7 @@ var sections = []struct {
 	{"rootfs", rootfsSection},
 	{"image", imageSection},
 	{"trace", traceSection},
+	{"check", checkSection},
 }
 
 type config struct {
@@ -39,7 +40,7 @@ func main() {
 	flag.StringVar(&c.dir, "dir", "/usr/bin", "closure: directory whose dynamic programs are resolved")
 	flag.IntVar(&c.limit, "n", 0, "closure: use only the first n programs (0: all)")
 	flag.StringVar(&peers, "peers", strings.Join(closurePeers, ","), "closure: peers to compare with (comma-separated)")
-	flag.StringVar(&only, "only", "closure,rootfs,image,trace", "sections to run (comma-separated)")
+	flag.StringVar(&only, "only", "closure,rootfs,image,trace,check", "sections to run (comma-separated)")
 	flag.IntVar(&c.rounds, "rounds", 5, "runs of each contender, interleaved")
 	flag.Parse()
 	if c.rounds < 1 {

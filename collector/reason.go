@@ -35,6 +35,7 @@ const (
 	RuleConffiles         Rule = "conffiles"          // a Debian package's configuration and directories
 	RuleAccounts          Rule = "accounts"           // the root's users and groups: owners, names asked for, homes
 	RuleDlopenNote        Rule = "dlopen-note"        // a library a .note.dlopen note declares
+	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
 )
 
 // ruleText is how the reasons of each rule read: "{requester}" and
@@ -66,6 +67,7 @@ var ruleText = map[Rule]string{
 	RuleConffiles:         "{evidence}",
 	RuleAccounts:          "{evidence}",
 	RuleDlopenNote:        "{evidence}",
+	RuleCheck:             "check: {evidence}",
 }
 
 // A Reason says why an entry is in a plan: the rule that added it, who

@@ -17,6 +17,9 @@ type TracedFile struct {
 	// Reason says who used it: "opened by pid 12 (python3)". Empty is
 	// "traced".
 	Reason string
+	// Rule is the rule of the reason: RuleTrace when empty; check.Fix
+	// gives RuleCheck.
+	Rule Rule
 	// StatOnly says that the run only looked the file up (stat) and
 	// never opened or executed it: it is copied, as its existence, size
 	// or time may matter (Python checks a module's source against its
@@ -85,6 +88,9 @@ func (c *collection) addTraced(files []TracedFile) error {
 	for _, f := range files {
 		p := elfscan.Clean(f.Path)
 		reason := Reason{Rule: RuleTrace, Evidence: f.Reason}
+		if f.Rule != "" {
+			reason.Rule = f.Rule
+		}
 		if f.Reason == "" {
 			reason.Evidence = "traced"
 		}

@@ -23,6 +23,10 @@ const (
 	kReadlink                   // readlink(path, buf, size)
 	kReadlinkat                 // readlinkat(dirfd, path, buf, size)
 	kGetdents                   // getdents64(fd, dirp, count), getdents
+	kMkdir                      // mkdir(path, mode)
+	kMkdirat                    // mkdirat(dirfd, path, mode)
+	kConnect                    // connect(fd, addr, addrlen)
+	kChdir                      // chdir(path)
 )
 
 // call is one traced system call of one architecture. Its index in calls

@@ -23,6 +23,10 @@ var calls = []call{
 	{unix.AUDIT_ARCH_X86_64, unix.SYS_READLINKAT, kReadlinkat, -1, 0, 0},
 	{unix.AUDIT_ARCH_X86_64, unix.SYS_GETDENTS64, kGetdents, -1, 0, 0},
 	{unix.AUDIT_ARCH_X86_64, unix.SYS_GETDENTS, kGetdents, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_MKDIR, kMkdir, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_MKDIRAT, kMkdirat, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_CONNECT, kConnect, -1, 0, 0},
+	{unix.AUDIT_ARCH_X86_64, unix.SYS_CHDIR, kChdir, -1, 0, 0},
 
 	// i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl).
 	{unix.AUDIT_ARCH_I386, 5, kOpen, -1, 0, 0},
@@ -44,4 +48,8 @@ var calls = []call{
 	{unix.AUDIT_ARCH_I386, 305, kReadlinkat, -1, 0, 0},
 	{unix.AUDIT_ARCH_I386, 220, kGetdents, -1, 0, 0},
 	{unix.AUDIT_ARCH_I386, 141, kGetdents, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 39, kMkdir, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 296, kMkdirat, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 362, kConnect, -1, 0, 0},
+	{unix.AUDIT_ARCH_I386, 12, kChdir, -1, 0, 0},
 }

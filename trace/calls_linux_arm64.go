@@ -15,4 +15,7 @@ var calls = []call{
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_FACCESSAT2, kFaccessat, -1, 0, 0},
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_READLINKAT, kReadlinkat, -1, 0, 0},
 	{unix.AUDIT_ARCH_AARCH64, unix.SYS_GETDENTS64, kGetdents, -1, 0, 0},
+	{unix.AUDIT_ARCH_AARCH64, unix.SYS_MKDIRAT, kMkdirat, -1, 0, 0},
+	{unix.AUDIT_ARCH_AARCH64, unix.SYS_CONNECT, kConnect, -1, 0, 0},
+	{unix.AUDIT_ARCH_AARCH64, unix.SYS_CHDIR, kChdir, -1, 0, 0},
 }

@@ -40,6 +40,27 @@
 // [Result.Files] is what an image of the program needs; [Result.Lookups]
 // the directories and links it only walked through.
 //
+// # What was not found
+//
+// With [Options.Failures], the lookups that failed with ENOENT or ENOTDIR
+// are in [Result.Failed]: opens (and opendir), stats, access, readlink,
+// exec, chdir, mkdir (its parent missing) and connect to a unix socket
+// path. This
+// is what the check package reports when a program runs from an image.
+//
+// # Sandbox
+//
+// With [Options.Sandbox] the program runs with another root, as a
+// container runtime would run it: in new namespaces, as PID 1, with /proc,
+// /sys, /dev, after pivot_root, and optionally with its writes on a tmpfs
+// overlay ([Sandbox.Isolate], [Sandbox.Overlay]); or, where namespaces are
+// refused, only chroot'ed. The helper sets the sandbox up before it
+// installs the filter, so none of it is traced; paths are reported as the
+// program sees them, inside, and in an isolated run so are PIDs. A
+// sandboxed run ends with its first process: what it left is killed, as
+// the kernel kills a PID namespace with its init. [Options.Grace] makes a
+// stop gentle: SIGTERM first, SIGKILL after the grace.
+//
 // # Speed
 //
 // A ptrace tracer that stops at every system call (strace without
@@ -80,7 +101,8 @@
 //   - Linux 5.3 or later (PTRACE_GET_SYSCALL_INFO), on amd64 or arm64.
 //     x32 calls, and 32-bit ARM calls on arm64, are let through
 //     unrecorded.
-//   - Only successful calls are recorded; files the kernel opens itself
+//   - Only successful calls are recorded (and, with Failures, those that
+//     found nothing); files the kernel opens itself
 //     (the ELF interpreter, binfmt_misc handlers) are not, except "#!"
 //     interpreters. rename, unlink, mkdir and other changes are not
 //     traced, so a file written under another name and renamed is not
@@ -94,8 +116,8 @@
 //     kernel does, on the tracer's view of the file system; a traced
 //     process that changed its root (chroot) is not followed there.
 //   - Run returns when every traced process has exited, as strace -f
-//     does: a daemon the program leaves behind keeps it waiting until
-//     the timeout.
+//     does: without a Sandbox, a daemon the program leaves behind keeps
+//     it waiting until the timeout.
 //   - ptrace must be permitted: in a container, CAP_SYS_PTRACE or a
 //     seccomp profile that allows it, and kernel.yama.ptrace_scope below
 //     3. The error says so.

@@ -71,6 +71,27 @@ func helper() {
 			break
 		}
 	}
+	sb, env, err := helperSandbox(env)
+	if err != nil {
+		helperFail("sandbox spec", unix.EINVAL)
+	}
+	if sb != nil {
+		dir := ""
+		for i, kv := range env {
+			if v, ok := strings.CutPrefix(kv, sandboxDirEnv+"="); ok {
+				dir = v
+				env = append(env[:i:i], env[i+1:]...)
+				break
+			}
+		}
+		if err := sb.enter(dir); err != nil {
+			var se *stepError
+			if errors.As(err, &se) {
+				helperFail("sandbox "+se.step, se.errno)
+			}
+			helperFail("sandbox", unix.EINVAL)
+		}
+	}
 	prog, err := buildFilter()
 	if err != nil {
 		helperFail("seccomp", unix.EINVAL)
@@ -98,10 +119,17 @@ func helperError(msg []byte) error {
 	if len(msg) == 0 {
 		return nil
 	}
-	step, num, _ := strings.Cut(string(msg), " ")
+	i := strings.LastIndexByte(string(msg), ' ')
+	if i < 0 {
+		return errors.New("helper: " + string(msg))
+	}
+	step, num := string(msg[:i]), string(msg[i+1:])
 	n, err := strconv.Atoi(num)
 	if err != nil {
 		return errors.New("helper: " + string(msg))
+	}
+	if s, ok := strings.CutPrefix(step, "sandbox "); ok {
+		return &SandboxError{Step: s, Err: syscall.Errno(n)}
 	}
 	return &os.SyscallError{Syscall: step, Err: syscall.Errno(n)}
 }

@@ -28,15 +28,55 @@ func fdPath(tid int, fd int32) (string, error) {
 
 // absPath makes name, as given to a call with dirfd, absolute: relative
 // to the directory of dirfd (AT_FDCWD: the working directory of tid).
-func absPath(tid int, dirfd int32, name string) (string, error) {
+func (t *tracer) absPath(tid int, dirfd int32, name string) (string, error) {
 	if filepath.IsAbs(name) {
-		return cleanPath(name), nil
+		return t.cleanPath(tid, name), nil
 	}
-	dir, err := fdPath(tid, dirfd)
+	dir, err := t.fdPath(tid, dirfd)
 	if err != nil {
 		return "", err
 	}
-	return cleanPath(dir + "/" + name), nil
+	return t.cleanPath(tid, dir+"/"+name), nil
+}
+
+// fdPath is fdPath as the process sees it: a chroot'ed process's paths
+// come from /proc with its root in front, which is cut.
+func (t *tracer) fdPath(tid int, fd int32) (string, error) {
+	p, err := fdPath(tid, fd)
+	if err != nil || t.sandbox == nil {
+		return p, err
+	}
+	root, err := os.Readlink(procPath(tid, "root"))
+	if err != nil || root == "/" {
+		return p, nil
+	}
+	if p == root {
+		return "/", nil
+	}
+	if rest, ok := strings.CutPrefix(p, root+"/"); ok {
+		return "/" + rest, nil
+	}
+	return p, nil
+}
+
+// hostPath is where the tracer reads path, a path of tid: through
+// /proc/TID/root in a sandbox.
+func (t *tracer) hostPath(tid int, path string) string {
+	if t.sandbox == nil {
+		return path
+	}
+	return procPath(tid, "root") + path
+}
+
+// cleanPath is cleanPath, resolving on the process's view of the file
+// system in a sandbox. Only a ".." after a symbolic link needs it.
+func (t *tracer) cleanPath(tid int, p string) string {
+	if t.sandbox == nil || !strings.Contains(p, "..") {
+		return cleanPath(p)
+	}
+	// Lexically: inside a sandbox the host's links are not the
+	// program's.
+	return filepath.Clean(p)
 }
 
 // cleanPath is filepath.Clean, except for ".." after a symbolic link:

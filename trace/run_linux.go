@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -44,7 +45,17 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 		opts = &Options{}
 	}
 	prog := argv[0]
-	if !strings.Contains(prog, "/") {
+	sb := opts.Sandbox
+	switch {
+	case sb != nil && !strings.Contains(prog, "/"):
+		lp, err := lookInRoot(sb.Root, prog, opts.Env)
+		if err != nil {
+			return nil, &Error{Prog: prog, Err: err}
+		}
+		prog = lp
+	case sb != nil && !filepath.IsAbs(prog):
+		prog = filepath.Join("/", opts.Dir, prog)
+	case !strings.Contains(prog, "/"):
 		lp, err := exec.LookPath(prog)
 		if err != nil {
 			return nil, &Error{Prog: prog, Err: err}
@@ -61,7 +72,11 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	}
 	if opts.Dir != "" {
 		// Checked here, as ForkExec's error would not name it.
-		if fi, err := os.Stat(opts.Dir); err != nil {
+		dir := opts.Dir
+		if sb != nil {
+			dir = filepath.Join(sb.Root, opts.Dir)
+		}
+		if fi, err := os.Stat(dir); err != nil {
 			return nil, &Error{Prog: prog, Err: &fs.PathError{Op: "chdir", Path: opts.Dir, Err: errors.Unwrap(err)}}
 		} else if !fi.IsDir() {
 			return nil, &Error{Prog: prog, Err: &fs.PathError{Op: "chdir", Path: opts.Dir, Err: syscall.ENOTDIR}}
@@ -71,8 +86,23 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, helperEnv+"=") })
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return strings.HasPrefix(kv, helperEnv+"=") || strings.HasPrefix(kv, sandboxEnv+"=") || strings.HasPrefix(kv, sandboxDirEnv+"=")
+	})
 	env = append(env, helperEnv+"="+strconv.Itoa(helperFD))
+	attrDir := opts.Dir
+	var sys *syscall.SysProcAttr
+	if sb != nil {
+		spec, err := encodeSandbox(sb)
+		if err != nil {
+			return nil, &Error{Prog: prog, Err: err}
+		}
+		env = append(env, sandboxEnv+"="+spec, sandboxDirEnv+"="+opts.Dir)
+		attrDir = ""
+		if sb.Isolate {
+			sys = &syscall.SysProcAttr{Cloneflags: sandboxFlags}
+		}
+	}
 
 	std, err := newStdio(opts)
 	if err != nil {
@@ -84,14 +114,17 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 		return nil, &Error{Prog: prog, Err: os.NewSyscallError("socketpair", err)}
 	}
 	t := &tracer{
-		tasks:  make(map[int]*task),
-		listed: make(map[listed]bool),
+		tasks:    make(map[int]*task),
+		listed:   make(map[listed]bool),
+		failures: opts.Failures,
+		sandbox:  sb,
 	}
 	t.res.self, _ = os.Executable()
 	attr := &syscall.ProcAttr{
-		Dir:   opts.Dir,
+		Dir:   attrDir,
 		Env:   env,
 		Files: []uintptr{std.child[0].Fd(), std.child[1].Fd(), std.child[2].Fd(), uintptr(sock[1])},
+		Sys:   sys,
 	}
 	helperArgv := append([]string{helperName, prog}, argv...)
 
@@ -109,9 +142,17 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	watcher.Go(func() {
 		select {
 		case <-ctx.Done():
-			t.kill()
 		case <-stop:
+			return
 		}
+		if opts.Grace > 0 && t.terminate() {
+			select {
+			case <-time.After(opts.Grace):
+			case <-stop:
+				return
+			}
+		}
+		t.kill()
 	})
 	err = <-done
 	close(stop)
@@ -119,6 +160,10 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	std.close()
 	copyErr := std.wait(ctx)
 	if err != nil {
+		var se *SandboxError
+		if sys != nil && !errors.As(err, &se) && (errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL)) {
+			err = &SandboxError{Step: "clone (new namespaces)", Err: err}
+		}
 		return nil, &Error{Prog: prog, Err: err}
 	}
 	if t.killed.Load() {
@@ -149,9 +194,10 @@ func (e *killedError) Unwrap() error { return e.cause }
 
 // task is one traced thread.
 type task struct {
-	tid  int
-	pid  int    // thread group ID; 0 until read from /proc
-	comm string // valid when pid != 0
+	tid   int
+	pid   int    // thread group ID; 0 until read from /proc
+	nspid int    // the process's ID in an isolated run's PID namespace
+	comm  string // valid when pid != 0
 	// call is the entry of the system call whose exit stop is awaited.
 	call    *call
 	args    [6]uint64
@@ -181,12 +227,17 @@ type tracer struct {
 	mu     sync.Mutex
 	killed atomic.Bool // set under mu
 	ended  bool        // set under mu when no tracee is left: kill does nothing
-	fatal  error       // a tracer failure that ended the run
+	// orphaned is set under mu when the first process of a sandboxed
+	// run has ended: every process met from then on is killed.
+	orphaned bool
+	fatal    error // a tracer failure that ended the run
 	// started is set once the helper has exec'd the program.
-	started bool
-	listed  map[listed]bool // OpListDir recorded once per process and directory
-	info    syscallInfo
-	buf     [pathMax]byte
+	started  bool
+	failures bool            // Options.Failures
+	sandbox  *Sandbox        // Options.Sandbox
+	listed   map[listed]bool // OpListDir recorded once per process and directory
+	info     syscallInfo
+	buf      [pathMax]byte
 }
 
 // run starts the helper from the locked thread, attaches to it and
@@ -263,7 +314,7 @@ func (t *tracer) task(tid int) *task {
 	tk := &task{tid: tid}
 	t.mu.Lock()
 	t.tasks[tid] = tk
-	if t.killed.Load() {
+	if t.killed.Load() || t.orphaned {
 		unix.Kill(tid, unix.SIGKILL)
 	}
 	t.mu.Unlock()
@@ -274,6 +325,17 @@ func (t *tracer) remove(tid int) {
 	t.mu.Lock()
 	delete(t.tasks, tid)
 	t.mu.Unlock()
+}
+
+// killAll kills every traced process left, without marking the run as
+// killed.
+func (t *tracer) killAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.orphaned = true
+	for tid := range t.tasks {
+		unix.Kill(tid, unix.SIGKILL)
+	}
 }
 
 // kill kills every traced process. It may be called from any goroutine.
@@ -287,6 +349,19 @@ func (t *tracer) kill() {
 	for tid := range t.tasks {
 		unix.Kill(tid, unix.SIGKILL)
 	}
+}
+
+// terminate sends SIGTERM to the program's first process, as "docker
+// stop" does, and marks the run as killed; false if the run had ended.
+func (t *tracer) terminate() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
+		return false
+	}
+	t.killed.Store(true)
+	unix.Kill(t.root, unix.SIGTERM)
+	return true
 }
 
 // loop waits for tracees until there are none left. Every stop is
@@ -309,13 +384,18 @@ func (t *tracer) loop() {
 
 func (t *tracer) handle(tid int, ws unix.WaitStatus) {
 	if ws.Exited() || ws.Signaled() {
+		t.remove(tid)
 		if tid == t.root {
 			t.res.ExitCode = ws.ExitStatus()
 			if ws.Signaled() {
 				t.res.Signal = ws.Signal()
 			}
+			if t.sandbox != nil {
+				// As when PID 1 of a namespace ends: nothing the
+				// program left behind outlives it.
+				t.killAll()
+			}
 		}
-		t.remove(tid)
 		return
 	}
 	if !ws.Stopped() {
@@ -383,6 +463,12 @@ func (t *tracer) seccompStop(tk *task) {
 		// no need to stop at the exit; a failed exec's entry is
 		// dropped at the next call.
 		tk.exec = t.execEntry(tk, c, &info.args)
+		if t.failures && tk.exec != nil && t.started {
+			// Stop at the exit too: only a failed exec returns.
+			tk.call, tk.args, tk.pending = c, info.args, true
+			resume(unix.PTRACE_SYSCALL, tk.tid, 0)
+			return
+		}
 		resume(unix.PTRACE_CONT, tk.tid, 0)
 	case kGetdents:
 		t.listDir(tk, int32(info.args[0]))
@@ -403,8 +489,13 @@ func (t *tracer) syscallStop(tk *task) {
 		// stop: go on to the exit.
 		resume(unix.PTRACE_SYSCALL, tk.tid, 0)
 		return
-	} else if err == nil && info.op == unix.PTRACE_SYSCALL_INFO_EXIT && tk.pending && !info.isError() {
-		t.exit(tk, info.rval())
+	} else if err == nil && info.op == unix.PTRACE_SYSCALL_INFO_EXIT && tk.pending {
+		switch errno := syscall.Errno(-info.rval()); {
+		case !info.isError():
+			t.exit(tk, info.rval(), 0)
+		case t.failures && (errno == unix.ENOENT || errno == unix.ENOTDIR):
+			t.exit(tk, 0, errno)
+		}
 	}
 	tk.pending = false
 	resume(unix.PTRACE_CONT, tk.tid, 0)
@@ -435,6 +526,12 @@ func (t *tracer) proc(tk *task) {
 			tk.comm = v
 		case "Tgid":
 			tk.pid, _ = strconv.Atoi(v)
+		case "NSpid":
+			// The PID inside the run's namespace, as the program
+			// knows it: the last of the list.
+			if f := strings.Fields(v); t.sandbox != nil && t.sandbox.Isolate && len(f) > 1 {
+				tk.nspid, _ = strconv.Atoi(f[len(f)-1])
+			}
 		}
 	}
 	if tk.pid == 0 {
@@ -445,7 +542,32 @@ func (t *tracer) proc(tk *task) {
 func (t *tracer) record(tk *task, a Access) {
 	t.proc(tk)
 	a.PID, a.Comm = tk.pid, tk.comm
+	if tk.nspid != 0 {
+		a.PID = tk.nspid
+	}
+	if a.Err != 0 {
+		t.res.Failed = append(t.res.Failed, a)
+		return
+	}
 	t.res.Accesses = append(t.res.Accesses, a)
+}
+
+// connectFailed records a connect to a unix socket path that failed.
+func (t *tracer) connectFailed(tk *task, args *[6]uint64, errno syscall.Errno) {
+	// struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
+	family, err := readUint(tk.tid, args[1], 2)
+	if err != nil || family != unix.AF_UNIX || args[2] <= 3 {
+		return // not a unix socket, or an abstract or unnamed one
+	}
+	s, err := readString(tk.tid, args[1]+2, &t.buf)
+	if err != nil || s == "" {
+		return
+	}
+	p, err := t.absPath(tk.tid, unix.AT_FDCWD, s)
+	if err != nil {
+		return
+	}
+	t.record(tk, Access{Path: p, Op: OpConnect, Err: errno})
 }
 
 // execEntry resolves the path of an execve or execveat at its entry.
@@ -460,9 +582,9 @@ func (t *tracer) execEntry(tk *task, c *call, args *[6]uint64) *execCall {
 	}
 	var path string
 	if s == "" && flags&unix.AT_EMPTY_PATH != 0 {
-		path, err = fdPath(tk.tid, dirfd) // fexecve
+		path, err = t.fdPath(tk.tid, dirfd) // fexecve
 	} else {
-		path, err = absPath(tk.tid, dirfd, s)
+		path, err = t.absPath(tk.tid, dirfd, s)
 	}
 	if err != nil {
 		return nil
@@ -490,7 +612,7 @@ func (t *tracer) execStop(tk *task) {
 	}
 	e := src.exec
 	tk.exec, tk.pending, src.exec = nil, false, nil
-	tk.pid, tk.comm = 0, "" // re-read: the name changed
+	tk.pid, tk.nspid, tk.comm = 0, 0, "" // re-read: the name changed
 	if e == nil {
 		// An exec the filter did not see: the helper's own start from
 		// /proc/self/exe, when the tracer attached before the kernel
@@ -503,11 +625,11 @@ func (t *tracer) execStop(tk *task) {
 	// The kernel runs a script's interpreter, and its interpreter's
 	// (up to 4 levels), without a system call the filter sees.
 	for range 4 {
-		interp := shebang(a.Path)
+		interp := shebang(t.hostPath(tk.tid, a.Path))
 		if interp == "" {
 			break
 		}
-		p, err := absPath(tk.tid, unix.AT_FDCWD, interp)
+		p, err := t.absPath(tk.tid, unix.AT_FDCWD, interp)
 		if err != nil {
 			break
 		}
@@ -519,7 +641,7 @@ func (t *tracer) execStop(tk *task) {
 // listDir records the directory open as fd, at the entry of getdents:
 // once per process, as a listing takes several calls.
 func (t *tracer) listDir(tk *task, fd int32) {
-	path, err := fdPath(tk.tid, fd)
+	path, err := t.fdPath(tk.tid, fd)
 	if err != nil || !strings.HasPrefix(path, "/") {
 		return
 	}
@@ -532,15 +654,37 @@ func (t *tracer) listDir(tk *task, fd int32) {
 	t.record(tk, Access{Path: path, Op: OpListDir, Dir: true})
 }
 
-// exit records a call that succeeded with return value rval. The path is
-// read only now, so that the many calls that fail cost no more than
-// their two stops.
-func (t *tracer) exit(tk *task, rval int64) {
+// exit records a call that succeeded with return value rval, or with
+// Options.Failures one that failed with errno. The path is read only now,
+// so that the many calls that fail cost no more than their two stops.
+func (t *tracer) exit(tk *task, rval int64, errno syscall.Errno) {
 	c, args := tk.call, &tk.args
 	dirfd := int32(unix.AT_FDCWD)
 	var name, flags, buf, resolve uint64
-	a := Access{}
+	a := Access{Err: errno}
 	switch c.kind {
+	case kExecve, kExecveat:
+		// Only a failed exec comes here.
+		if e := tk.exec; e != nil && errno != 0 {
+			tk.exec = nil
+			t.record(tk, Access{Path: e.path, Op: OpExec, Err: errno})
+		}
+		return
+	case kMkdir:
+		a.Op, name, a.Create, a.Dir = OpMkdir, args[0], true, true
+	case kMkdirat:
+		a.Op, dirfd, name, a.Create, a.Dir = OpMkdir, int32(args[0]), args[1], true, true
+	case kChdir:
+		if errno == 0 {
+			return // the working directory is read from /proc when needed
+		}
+		a.Op, name, a.Dir = OpChdir, args[0], true
+	case kConnect:
+		if errno == 0 {
+			return
+		}
+		t.connectFailed(tk, args, errno)
+		return
 	case kOpen:
 		a.Op, name, flags = OpOpen, args[0], args[1]
 	case kCreat:
@@ -582,10 +726,20 @@ func (t *tracer) exit(tk *task, rval int64) {
 	case resolve&unix.RESOLVE_IN_ROOT != 0 && strings.HasPrefix(s, "/"):
 		s = "." + s // absolute within dirfd
 	}
-	if a.Path, err = absPath(tk.tid, dirfd, s); err != nil {
+	if a.Path, err = t.absPath(tk.tid, dirfd, s); err != nil {
+		return
+	}
+	if errno != 0 {
+		if a.Op == OpOpen {
+			a.Create = flags&unix.O_CREAT != 0
+			a.Dir = flags&unix.O_DIRECTORY != 0
+		}
+		t.record(tk, a)
 		return
 	}
 	switch a.Op {
+	case OpMkdir:
+		return // a directory made is the run's, not the program's
 	case OpOpen:
 		if flags&unix.O_TMPFILE == unix.O_TMPFILE {
 			a.Dir = true // an unnamed file in the directory a.Path

@@ -26,6 +26,17 @@ type Options struct {
 	// traced process is killed and Run returns an error that matches
 	// context.DeadlineExceeded.
 	Timeout time.Duration
+	// Grace, if positive, makes the end of a run by ctx or Timeout
+	// gentle, as "docker stop" is: the program's first process gets
+	// SIGTERM, and every traced process SIGKILL only Grace later.
+	Grace time.Duration
+	// Failures records, in Result.Failed, the lookups that failed with
+	// ENOENT or ENOTDIR: what the program looked for and did not find.
+	Failures bool
+	// Sandbox, if not nil, runs the program with another root
+	// directory, as a container runtime would; Dir and a relative or
+	// PATH-searched argv[0] are then inside it.
+	Sandbox *Sandbox
 }
 
 // Op is the kind of system call that revealed a path.
@@ -38,9 +49,12 @@ const (
 	OpAccess                 // access, faccessat, faccessat2
 	OpReadlink               // readlink, readlinkat: the path is a symbolic link
 	OpListDir                // getdents64 on the directory
+	OpMkdir                  // mkdir, mkdirat: only in Result.Failed, when the parent is missing
+	OpConnect                // connect to a unix socket path: only in Result.Failed
+	OpChdir                  // chdir: only in Result.Failed
 )
 
-var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir"}
+var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir", OpMkdir: "mkdir", OpConnect: "connect", OpChdir: "chdir"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && opNames[o] != "" {
@@ -71,6 +85,13 @@ type Access struct {
 	// Dir is set when the path is known to be a directory: opened with
 	// O_DIRECTORY or found to be one, listed, or stat'ed as one.
 	Dir bool
+	// Create is set for a call that would have created Path: an open
+	// with O_CREAT, creat, mkdir. When it failed with ENOENT, what was
+	// missing is the parent directory.
+	Create bool
+	// Err is, in Result.Failed, the error of the call (ENOENT or
+	// ENOTDIR); 0 in Result.Accesses.
+	Err syscall.Errno
 }
 
 func (a Access) String() string {
@@ -81,6 +102,9 @@ func (a Access) String() string {
 	if a.Dir {
 		s += " (dir)"
 	}
+	if a.Err != 0 {
+		s += ": " + a.Err.Error()
+	}
 	return s
 }
 
@@ -89,6 +113,9 @@ type Result struct {
 	// Accesses are the successful calls in the order they returned,
 	// from every process and thread of the run.
 	Accesses []Access
+	// Failed are, with Options.Failures, the calls that failed with
+	// ENOENT or ENOTDIR, in the order they returned.
+	Failed []Access
 	// ExitCode is the exit status of the program, or -1 if a signal
 	// killed it; Signal is that signal.
 	ExitCode int

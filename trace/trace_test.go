@@ -56,6 +56,7 @@ func build(t testing.TB, name string) string {
 			{"-pthread", "-o", "threads", "threads.c"},
 			{"-o", "forks", "forks.c"},
 			{"-o", "files", "files.c"},
+			{"-static", "-o", "missing", "missing.c"},
 		} {
 			for i, a := range args {
 				if strings.HasSuffix(a, ".c") {

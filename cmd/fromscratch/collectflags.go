@@ -35,6 +35,7 @@ type collectFlags struct {
 	trace        bool
 	traceTimeout time.Duration
 	rules        ruleFlags
+	checks       checkFlags
 }
 
 func (f *collectFlags) register(fs *pflag.FlagSet) {
@@ -54,6 +55,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
 	f.rules.register(fs)
+	f.checks.register(fs)
 }
 
 // plan builds the Plan for the command line: with --trace, args are
@@ -112,11 +114,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 		}
 		opts = append(opts, collector.WithTraced(traced...))
 	}
-	plan, err := collector.Collect(paths, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return plan, nil
+	return f.checks.collect(paths, progArgs, opts)
 }
 
 // loaderGraph is the loader's answer for the plan's programs (their ELF
@@ -188,8 +186,8 @@ func (f *collectFlags) crossCheck(paths []string, g *elfscan.Graph) error {
 func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, err error) {
 	args := fs.Args()
 	if dash := fs.ArgsLenAtDash(); dash >= 0 {
-		if !f.trace {
-			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace")}
+		if !f.trace && !f.checks.on() {
+			return nil, nil, usageError{fmt.Errorf("arguments after -- are for --trace or --check")}
 		}
 		args, progArgs = args[:dash], args[dash:]
 	}

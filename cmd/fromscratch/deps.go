@@ -36,6 +36,7 @@ it, after everything that was found, and the exit status is 1.`,
 		fs.BoolVar(&asJSON, "json", false, "print the whole graph, and the run-time extras, as JSON")
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
 		cf.register(fs)
+		cf.checks.reportOnly = true
 		return func([]string) error {
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
@@ -50,7 +51,7 @@ it, after everything that was found, and the exit status is 1.`,
 			// take the loader's answer from the plan.
 			var p *collector.Plan
 			var g *elfscan.Graph
-			if list && !cf.trace {
+			if list && !cf.trace && !cf.checks.on() {
 				g, err = cf.resolve(paths)
 				if errors.Is(err, elfscan.ErrNotELF) {
 					g, err = nil, nil

@@ -137,6 +137,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if f.quiet {
 		progOut = errw
 	}
+	cf.checks.image(f)
 	plan, err := cf.plan(fs, progOut)
 	if err != nil {
 		return err

@@ -1,0 +1,65 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/trace"
+)
+
+// Fix plans roots with collector.Collect and copts, checks the plan, adds
+// every missing path it reports (collector.WithTraced, with the reason
+// collector.RuleCheck and the lookup as its evidence: "check: mkdir of
+// /var/lib/nginx/body by pid 1 (nginx)") and
+// plans and checks again, until a check finds nothing missing, or nothing
+// it has not added already, or WithRounds rounds have run. It returns the
+// last plan and its report: a report that is not OK says what could not
+// be fixed (a unix socket, a different exit status).
+//
+// Files come with their ELF closures, directories with their mode, and the
+// symlinks on the way stay symlinks, as for any traced path.
+func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...Option) (*collector.Plan, *Report, error) {
+	cfg := newConfig(opts)
+	var added []collector.TracedFile
+	have := map[string]bool{}
+	for round := 1; ; round++ {
+		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...))
+		plan, err := collector.Collect(roots, o...)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep, err := Run(ctx, plan, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		var fresh []collector.TracedFile
+		for _, m := range rep.Missing {
+			if have[m.Path] || m.Type&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+				continue
+			}
+			have[m.Path] = true
+			fresh = append(fresh, collector.TracedFile{Path: m.Path, Rule: collector.RuleCheck, Reason: m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
+		}
+		if cfg.log != nil {
+			names := make([]string, len(fresh))
+			for i, f := range fresh {
+				names[i] = f.Path
+			}
+			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(fresh), list(names))
+		}
+		if len(fresh) == 0 || round >= cfg.rounds {
+			return plan, rep, nil
+		}
+		added = append(added, fresh...)
+	}
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(names, " ")
+}
