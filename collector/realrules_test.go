@@ -34,6 +34,14 @@ func TestLocaleRule(t *testing.T) {
 	if !hasReason(e, "locale C.UTF-8 (setlocale imported by /usr/bin/wc") {
 		t.Errorf("LC_CTYPE reasons %q", e.Reasons)
 	}
+	// What setlocale reads besides: the alias file, gconv's configuration.
+	for _, p := range []string{"/usr/share/locale/locale.alias", "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache"} {
+		if _, err := os.Stat(p); err == nil {
+			if e := mustEntry(t, plan, p); !hasReason(e, "locale C.UTF-8 (setlocale imported by /usr/bin/wc") {
+				t.Errorf("%s reasons %q", p, e.Reasons)
+			}
+		}
+	}
 	run := func(plan *collector.Plan) string {
 		stdout, stderr, code := testenv.RunChroot(t, writeRootfs(t, plan), []string{"LANG=C.UTF-8"}, utf8Text, "/usr/bin/wc", "-m")
 		if code != 0 {

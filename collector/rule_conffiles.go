@@ -47,18 +47,20 @@ func conffileSkipped(p string) bool {
 // ruleConffiles: a program installed from a Debian package reads its
 // configuration from the package's conffiles (nginx's /etc/nginx/…,
 // redis's /etc/redis/redis.conf) and writes into the directories the
-// package made for it (/var/lib/nginx, /var/log/redis). Evidence: a
+// package made for it (/var/lib/nginx, /var/log/nginx). Evidence: a
 // program or library of the plan owned by a package of the root's dpkg
-// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and
-// for a program's package the packages of the same source that it depends
-// on (nginx's configuration is in nginx-common): the conffiles that the root has (its
-// PKG.conffiles), the directories of its list that hold nothing else of
-// the package (made for data, logs, caches) and those that lead to the
-// conffiles, each with the root's mode and owner, and the symlinks in its
-// directories under /etc that its maintainer scripts made to its own files
-// (sites-enabled/default). Not added: documentation, init scripts,
+// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and,
+// for a program's package, the packages of the same source that it
+// depends on (nginx's configuration is in nginx-common): the conffiles
+// that the root has (its PKG.conffiles); the directories of its list
+// under /etc, /var and /srv that hold nothing else of the package (made
+// for configuration snippets, data, logs, caches) and those that lead to
+// the conffiles, each with the root's mode and owner; the symlinks in its
+// directories under /etc that its maintainer scripts made to its own
+// files (sites-enabled/default). Not added: documentation, init scripts,
 // systemd units, cron and log rotation (conffileSkip), the directories
-// base-files makes (/etc, /var/lib…).
+// base-files makes (/etc, /var/lib…). What maintainer scripts make
+// elsewhere (redis's /var/log/redis) is in no list: --fix finds it.
 func ruleConffiles(c *collection) error {
 	if c.cfg.noConffiles {
 		return nil
@@ -232,10 +234,12 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 			}
 		}
 	}
-	// Directories the package made for itself: those holding nothing
-	// else of it (data, logs, caches), and those above its conffiles.
+	// Directories the package made for itself: those under /etc, /var
+	// and /srv holding nothing else of it (configuration snippets, data,
+	// logs, caches; elsewhere an empty directory is a template's, such
+	// as git's templates/branches), and those above its conffiles.
 	for i, d := range list {
-		leaf := i+1 == len(list) || !strings.HasPrefix(list[i+1], d+"/")
+		leaf := (i+1 == len(list) || !strings.HasPrefix(list[i+1], d+"/")) && hasDirPrefix(d, "/etc", "/var", "/srv")
 		if !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) || !leaf && !parents[d] {
 			continue
 		}
@@ -300,4 +304,14 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 		}
 	}
 	return nil
+}
+
+// hasDirPrefix reports whether p is below one of the directories.
+func hasDirPrefix(p string, dirs ...string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }

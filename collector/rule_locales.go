@@ -58,7 +58,8 @@ func (c *collection) localeDir() string {
 // matched as bytes, silently. Evidence: glibc's libc.so.6 in a closure and
 // an object importing setlocale or newlocale. Added: the root's C.UTF-8
 // locale (LOCALEDIR/C.utf8, the locale of containers, that every glibc
-// since 2.35 ships), and the locales WithLocales names. musl has C.UTF-8
+// since 2.35 ships), glibc's locale.alias and gconv configuration, which
+// setlocale reads (addLocaleSupport), and the locales WithLocales names. musl has C.UTF-8
 // built in and needs nothing.
 func ruleLocales(c *collection) error {
 	if c.glibc() == nil {
@@ -71,11 +72,14 @@ func ruleLocales(c *collection) error {
 	dir := c.localeDir()
 	if len(objs) > 0 {
 		cutf8 := path.Join(dir, "C.utf8")
+		why := Reason{Rule: RuleLocale, Requester: describe(objs), Evidence: "C.UTF-8 (" + evidence(objs, localeFuncs) + ")"}
 		if st, err := c.root.Stat(cutf8); err == nil && st.IsDir() {
-			why := Reason{Rule: RuleLocale, Requester: describe(objs), Evidence: "C.UTF-8 (" + evidence(objs, localeFuncs) + ")"}
 			if err := c.addPath(cutf8, why, false); err != nil {
 				return err
 			}
+		}
+		if err := c.addLocaleSupport(why); err != nil {
+			return err
 		}
 		// A root without it (glibc older than 2.35, or one that left it
 		// out) has no C.UTF-8 to give: programs run in "C" there too.
@@ -83,6 +87,34 @@ func ruleLocales(c *collection) error {
 	for _, name := range c.cfg.locales {
 		if err := c.addLocale(dir, name); err != nil {
 			return fmt.Errorf("locale %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// addLocaleSupport adds what setlocale reads besides the locale itself:
+// glibc's alias file (locale.alias, at the path compiled into libc.so.6),
+// and gconv's configuration, which it reads to find the locale's
+// character set converter (UTF-8's is built in: no module is needed).
+func (c *collection) addLocaleSupport(why Reason) error {
+	libc := c.glibc()
+	// libc has its LOCALE_ALIAS_PATH ("/usr/share/locale") and
+	// "/locale.alias" as two strings.
+	if dir := c.fileString(libc.RealPath, "/", "/share/locale"); dir != "" && c.exists(dir+"/locale.alias") {
+		alias := dir + "/locale.alias"
+		if err := c.addPath(alias, why, true); err != nil {
+			return err
+		}
+	}
+	dir := c.gconvDir(libc.RealPath, path.Dir(libc.Path))
+	if dir == "" {
+		return nil
+	}
+	for _, name := range []string{"gconv-modules", "gconv-modules.cache", "gconv-modules.d"} {
+		if p := path.Join(dir, name); c.exists(p) {
+			if err := c.addPath(p, why, false); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +21,12 @@ import (
 type realApp struct {
 	name  string
 	progs []string // the programs of the image, the first its entrypoint
-	// flags are what the rules do not find on their own and the build is
-	// given by hand, each with why.
+	// flags are what neither the rules nor --fix find and the build is
+	// given by hand, each with why; --fix is always given.
 	flags []string
+	// check are the arguments of the run that --fix checks (after --), and
+	// checkFlags its flags (--check-timeout for a server, --env).
+	check, checkFlags []string
 	// run runs the image and checks the application works.
 	run func(t *testing.T, ref string)
 }
@@ -38,11 +40,13 @@ var realApps = []realApp{
 		name:  "nginx",
 		progs: []string{"/usr/sbin/nginx"},
 		flags: []string{
-			"--add", "/var/www/html", // the default site's root, made by nginx-common's postinst
+			"--add", "/var/www/html", // the default site's root, made by nginx-common's postinst, read only on a request
 			"--add-user", "www-data", // nginx.conf's "user www-data;", asked of NSS at start
 		},
+		check:      []string{"-g", "daemon off;"},
+		checkFlags: []string{"--check-timeout", "3s"},
 		run: func(t *testing.T, ref string) {
-			id := dockerServer(t, ref, "--tmpfs", "/run", "--", "-g", "daemon off;")
+			id := dockerServer(t, ref, "--", "-g", "daemon off;")
 			pid := containerPid(t, id)
 			body := probe(t, pid, "curl", "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "http://127.0.0.1/")
 			page, err := os.ReadFile("/var/www/html/index.nginx-debian.html")
@@ -61,10 +65,10 @@ var realApps = []realApp{
 		// answered by redis-cli.
 		name:  "redis",
 		progs: []string{"/usr/bin/redis-server"},
-		// redis.conf's logfile is in /var/log/redis, which redis-tools'
-		// postinst makes (in no package list, owned by no account the
-		// image has).
-		flags: []string{"--add", "/var/log/redis"},
+		// --fix finds /var/log/redis, redis.conf's log directory, which
+		// redis-tools' postinst makes (in no package list).
+		check:      []string{"/etc/redis/redis.conf", "--daemonize", "no"},
+		checkFlags: []string{"--check-timeout", "3s"},
 		run: func(t *testing.T, ref string) {
 			id := dockerServer(t, ref, "--", "/etc/redis/redis.conf", "--daemonize", "no")
 			pid := containerPid(t, id)
@@ -90,9 +94,11 @@ var realApps = []realApp{
 	},
 	{
 		// memcached drops privileges to its service user with -u.
-		name:  "memcached",
-		progs: []string{"/usr/bin/memcached"},
-		flags: []string{"--add-user", "memcache"}, // -u memcache, asked of NSS at start
+		name:       "memcached",
+		progs:      []string{"/usr/bin/memcached"},
+		flags:      []string{"--add-user", "memcache"}, // -u memcache, asked of NSS at start
+		check:      []string{"-u", "memcache", "-l", "127.0.0.1", "-p", "11211"},
+		checkFlags: []string{"--check-timeout", "2s"},
 		run: func(t *testing.T, ref string) {
 			id := dockerServer(t, ref, "--", "-u", "memcache", "-l", "127.0.0.1", "-p", "11211")
 			pid := containerPid(t, id)
@@ -107,7 +113,10 @@ var realApps = []realApp{
 		// fortune's cookies are another package's data (fortunes-min).
 		name:  "fortune",
 		progs: []string{"/usr/games/fortune"},
-		flags: []string{"--add", "/usr/share/games/fortunes"}, // fortunes-min's data, opened at run time
+		// fortunes-min's data: fortune lists the directory, and --fix,
+		// which adds the directory it saw opened, cannot know the files.
+		flags: []string{"--add", "/usr/share/games/fortunes"},
+		check: []string{"-f"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, "", "/usr/games/fortune", "-f")
 			if out := runImage(t, ref, nil, "", "/usr/games/fortune"); out.exit != 0 || len(out.stdout) == 0 {
@@ -119,26 +128,30 @@ var realApps = []realApp{
 		// aspell checks English with aspell-en's dictionaries.
 		name:  "aspell",
 		progs: []string{"/usr/bin/aspell"},
-		flags: []string{
-			// aspell-en's dictionaries and the ones its postinst compiled.
-			"--add", "/usr/lib/aspell", "--add", "/usr/share/aspell", "--add", "/var/lib/aspell",
-		},
+		// aspell-en's dictionaries and the ones its postinst compiled:
+		// aspell lists its directories, as fortune does.
+		flags: []string{"--add", "/usr/lib/aspell", "--add", "/usr/share/aspell", "--add", "/var/lib/aspell"},
+		check: []string{"-a", "-l", "en"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, "helo wrold, this is fine\n", "/usr/bin/aspell", "-a", "-l", "en")
 		},
 	},
 	{
 		// wc -m counts characters under LANG=C.UTF-8: the locales rule.
-		name:  "wc",
-		progs: []string{"/usr/bin/wc"},
+		name:       "wc",
+		progs:      []string{"/usr/bin/wc"},
+		check:      []string{"-m"},
+		checkFlags: []string{"--env", "LANG=C.UTF-8"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, []string{"LANG=C.UTF-8"}, "héllo wörld ✓ ñ\n", "/usr/bin/wc", "-m")
 		},
 	},
 	{
 		// gawk upcases UTF-8 under LANG=C.UTF-8: the locales rule again.
-		name:  "gawk",
-		progs: []string{"/usr/bin/gawk"},
+		name:       "gawk",
+		progs:      []string{"/usr/bin/gawk"},
+		check:      []string{`BEGIN { print toupper("é") }`},
+		checkFlags: []string{"--env", "LANG=C.UTF-8"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, []string{"LANG=C.UTF-8"}, "ça été ñandú\n", "/usr/bin/gawk", `{ print toupper($0), length($0) }`)
 		},
@@ -148,7 +161,11 @@ var realApps = []realApp{
 		// warning.
 		name:  "git",
 		progs: []string{"/usr/bin/git"},
-		flags: []string{"--add", "/usr/share/git-core/templates"}, // read by git init
+		// git init copies what it lists in its templates directory: no
+		// run misses those files by name.
+		flags:      []string{"--add", "/usr/share/git-core/templates"},
+		check:      []string{"-c", "init.defaultBranch=main", "init", "/tmp/repo"},
+		checkFlags: []string{"--env", "HOME=/tmp"},
 		run: func(t *testing.T, ref string) {
 			out := runImage(t, ref, []string{"HOME=/tmp"}, "", "/usr/bin/git", "-c", "init.defaultBranch=main", "init", "/tmp/repo")
 			if out.exit != 0 || string(out.stdout) != "Initialized empty Git repository in /tmp/repo/.git/\n" || len(out.stderr) != 0 {
@@ -159,6 +176,7 @@ var realApps = []realApp{
 	{
 		name:  "sqlite3",
 		progs: []string{"/usr/bin/sqlite3"},
+		check: []string{":memory:", "select sqlite_version();"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, "create table t(x); insert into t values ('b'),('a'); select group_concat(x) from (select x from t order by x);\n", "/usr/bin/sqlite3", "-json", ":memory:")
 		},
@@ -166,6 +184,7 @@ var realApps = []realApp{
 	{
 		name:  "jq",
 		progs: []string{"/usr/bin/jq"},
+		check: []string{"-n", "[1,2]|add"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, `{"a":[3,1,2],"b":"é"}`, "/usr/bin/jq", "-c", ".a|sort")
 		},
@@ -174,6 +193,7 @@ var realApps = []realApp{
 		// openssl reads its configuration (openssl's conffile).
 		name:  "openssl",
 		progs: []string{"/usr/bin/openssl"},
+		check: []string{"version", "-d"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, "data\n", "/usr/bin/openssl", "dgst", "-sha256")
 			sameAsHost(t, ref, nil, "", "/usr/bin/openssl", "version", "-d")
@@ -182,6 +202,7 @@ var realApps = []realApp{
 	{
 		name:  "bc",
 		progs: []string{"/usr/bin/bc"},
+		check: []string{"-l"},
 		run: func(t *testing.T, ref string) {
 			sameAsHost(t, ref, nil, "scale=20; 4*a(1)\n", "/usr/bin/bc", "-l")
 		},
@@ -189,7 +210,8 @@ var realApps = []realApp{
 }
 
 // TestRealApplications builds an image of each Debian application of
-// realApps from this machine's root without --trace, runs it in docker
+// realApps from this machine's root without --trace, with --fix, runs it
+// in docker
 // (servers with --network none, probed by their package's own client from
 // the host inside the container's network namespace) and checks it works
 // as on the host. Each says what the rules added for it and why.
@@ -205,28 +227,64 @@ func TestRealApplications(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	// The command writes to the package's stdout and stderr: one build at
-	// a time; loads and runs in parallel.
-	var build sync.Mutex
+	// The builds first, one at a time: the command writes to the package's
+	// stdout and stderr, and the check's tracer waits for any child of
+	// the process, which would reap a docker client run meanwhile. Then
+	// the loads and runs, in parallel.
+	refs := map[string]string{}
 	for _, a := range realApps {
-		t.Run(a.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run("build/"+a.name, func(t *testing.T) {
 			ref := testenv.Name(t) + ":1"
 			tar := filepath.Join(dir, a.name+".tar")
-			args := append([]string{"--tarball", tar, "--tag", ref}, a.flags...)
-			build.Lock()
-			buildImage(t, append(args, a.progs...)...)
-			build.Unlock()
-			logAdded(t, a)
-			dockerLoad(t, tar, ref)
-			a.run(t, ref)
+			args := append([]string{"--tarball", tar, "--tag", ref, "--fix"}, a.flags...)
+			args = append(append(args, a.checkFlags...), a.progs...)
+			if a.check != nil {
+				args = append(append(args, "--"), a.check...)
+			}
+			fixed := buildFixed(t, args...)
+			logAdded(t, a, fixed)
+			refs[a.name] = ref
 		})
 	}
+	t.Run("run", func(t *testing.T) {
+		for _, a := range realApps {
+			t.Run(a.name, func(t *testing.T) {
+				ref := refs[a.name]
+				if ref == "" {
+					t.Skip("not built")
+				}
+				t.Parallel()
+				dockerLoad(t, filepath.Join(dir, a.name+".tar"), ref)
+				a.run(t, ref)
+			})
+		}
+	})
+}
+
+// buildFixed runs fromscratch image --fix with args, fails the test unless
+// it succeeded, and returns the lines in which the fix loop said what it
+// added.
+func buildFixed(t *testing.T, args ...string) []string {
+	t.Helper()
+	start := time.Now()
+	stdout, stderr, code := fromscratch(t, append([]string{"image"}, args...)...)
+	if code != 0 || !strings.HasPrefix(stdout, "sha256:") {
+		t.Fatalf("fromscratch image %s: exit %d, stdout %q\n%s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	var fixed []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "fromscratch: check: ") {
+			fixed = append(fixed, "  "+strings.TrimPrefix(line, "fromscratch: "))
+		}
+	}
+	t.Logf("fromscratch image %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	return fixed
 }
 
 // logAdded says what the rules added for the application beyond the
-// loader's closure, and why: the plan's entries with a rule's reason.
-func logAdded(t *testing.T, a realApp) {
+// loader's closure, and why (the plan's entries with a rule's reason), and
+// what --fix added.
+func logAdded(t *testing.T, a realApp, fixed []string) {
 	t.Helper()
 	opts := []collector.Option{}
 	for i := 0; i+1 < len(a.flags); i += 2 {
@@ -261,7 +319,7 @@ func logAdded(t *testing.T, a realApp) {
 			break
 		}
 	}
-	t.Logf("%s: the rules and flags added (and %d more files of the same trees):\n%s", a.name, skipped, strings.Join(lines, "\n"))
+	t.Logf("%s: the rules and flags added (and %d more files of the same trees):\n%s\n--fix:\n%s", a.name, skipped, strings.Join(lines, "\n"), strings.Join(fixed, "\n"))
 }
 
 // runImage runs argv in the image with --network none.
