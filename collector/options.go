@@ -104,7 +104,7 @@ func WithExclude(patterns ...string) Option {
 
 // WithNoAuto turns every automatic rule off: the plan is the loader's
 // closure plus what is named explicitly (WithAdd, WithDlopen, WithTZData,
-// WithTraced).
+// WithTraced, WithLocales, WithUserNames, WithGroupNames).
 func WithNoAuto() Option {
 	return func(c *config) error {
 		c.noAuto = true

@@ -149,3 +149,21 @@ func TestConffilesAndOwners(t *testing.T) {
 		t.Errorf("an unknown user name: %v", err)
 	}
 }
+
+// With WithNoAuto, what is named explicitly still comes: the locale and
+// the user asked for, and nothing the rules would add on evidence.
+func TestNamedWithoutRules(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/locale/C.utf8"); err != nil {
+		testenv.Unavailable(t, "the C.UTF-8 locale: %v", err)
+	}
+	plan := collect(t, []string{"/usr/bin/wc"}, collector.WithNoAuto(), collector.WithLocales("C.UTF-8"), collector.WithUserNames("daemon"))
+	if e := mustEntry(t, plan, "/usr/lib/locale/C.utf8/LC_CTYPE"); !hasReason(e, "locale C.UTF-8 (--locales)") {
+		t.Errorf("LC_CTYPE reasons %q", e.Reasons)
+	}
+	if passwd := string(mustEntry(t, plan, "/etc/passwd").Data); !strings.Contains(passwd, "\ndaemon:x:1:1:") {
+		t.Errorf("passwd:\n%s", passwd)
+	}
+	if plan.Lookup("/usr/share/locale/locale.alias") != nil {
+		t.Errorf("WithNoAuto: the locales rule ran")
+	}
+}

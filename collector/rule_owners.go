@@ -277,3 +277,25 @@ func (c *collection) addHomes(users []account) error {
 	}
 	return nil
 }
+
+// addNamed adds, with WithNoAuto, what options name explicitly but the
+// rules add otherwise: the locales of WithLocales, the accounts of
+// WithUserNames and WithGroupNames (with the owners' accounts: names
+// alone would leave files owned by numbers the image does not know).
+func (c *collection) addNamed() error {
+	if len(c.cfg.locales) > 0 {
+		if c.glibc() == nil {
+			return fmt.Errorf("locales %s: no glibc in the closures", strings.Join(c.cfg.locales, ", "))
+		}
+		dir := c.localeDir()
+		for _, name := range c.cfg.locales {
+			if err := c.addLocale(dir, name); err != nil {
+				return fmt.Errorf("locale %s: %w", name, err)
+			}
+		}
+	}
+	if len(c.cfg.userNames)+len(c.cfg.groupNames) > 0 {
+		return c.setAccountFiles(nil)
+	}
+	return nil
+}
