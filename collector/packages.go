@@ -122,6 +122,41 @@ func (c *collection) addPackageMetadata() error {
 	return nil
 }
 
+// A listLine is one path of a package's file list.
+type listLine struct{ id, path string }
+
+// dpkgListIndex reads every file list of the root's dpkg database once
+// per collection and indexes its paths by base name: the rules and the
+// package metadata ask it for owners several times.
+func (c *collection) dpkgListIndex() (map[string][]listLine, error) {
+	if v, ok := c.cache["dpkg:lists"]; ok {
+		return v.(map[string][]listLine), nil
+	}
+	infos, err := c.root.ReadDir(dpkgInfo)
+	if err != nil {
+		return nil, err
+	}
+	index := map[string][]listLine{}
+	for _, d := range infos {
+		id, ok := strings.CutSuffix(d.Name(), ".list")
+		if !ok || !d.Type().IsRegular() {
+			continue
+		}
+		list, err := c.root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(list), "\n") {
+			if strings.HasPrefix(line, "/") {
+				b := path.Base(line)
+				index[b] = append(index[b], listLine{id: id, path: line})
+			}
+		}
+	}
+	c.cache["dpkg:lists"] = index
+	return index, nil
+}
+
 func (p *dpkgPackage) id() string {
 	if p.arch == "" {
 		return p.name
@@ -153,43 +188,39 @@ func (c *collection) dpkgOwnersOf(bySource map[string][]string, what, nothing st
 			bases[path.Base(p)] = true // a list may name a link to it
 		}
 	}
-	infos, err := c.root.ReadDir(dpkgInfo)
+	index, err := c.dpkgListIndex()
 	if err != nil {
 		c.warn("%s: %s not read: %v: %s", what, dpkgInfo, err, nothing)
 		return nil, nil
 	}
+	byID := map[string]*dpkgPackage{}
 	var pkgs []*dpkgPackage
-	for _, d := range infos {
-		id, ok := strings.CutSuffix(d.Name(), ".list")
-		if !ok || !d.Type().IsRegular() {
-			continue
-		}
-		list, err := c.root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
-		if err != nil {
-			return nil, err
-		}
-		pkg := &dpkgPackage{listed: map[string]bool{}}
-		pkg.name, pkg.arch, _ = strings.Cut(id, ":")
-		for _, line := range strings.Split(string(list), "\n") {
-			// Only paths named like a planned file can be one: this
-			// spares resolving the thousands of others.
-			if !strings.HasPrefix(line, "/") || !bases[path.Base(line)] {
-				continue
-			}
-			real, _, err := c.root.Resolve(line)
+	for base := range bases {
+		// Only paths named like a planned file can be one: this spares
+		// resolving the thousands of others.
+		for _, l := range index[base] {
+			real, _, err := c.root.Resolve(l.path)
 			if err != nil {
 				continue
 			}
-			if imgs := bySource[real]; len(imgs) > 0 {
-				pkg.listed[line] = true
-				pkg.owns = append(pkg.owns, imgs...)
+			imgs := bySource[real]
+			if len(imgs) == 0 {
+				continue
 			}
+			pkg := byID[l.id]
+			if pkg == nil {
+				pkg = &dpkgPackage{listed: map[string]bool{}}
+				pkg.name, pkg.arch, _ = strings.Cut(l.id, ":")
+				byID[l.id] = pkg
+				pkgs = append(pkgs, pkg)
+			}
+			pkg.listed[l.path] = true
+			pkg.owns = append(pkg.owns, imgs...)
 		}
-		if len(pkg.owns) > 0 {
-			slices.Sort(pkg.owns)
-			pkg.owns = slices.Compact(pkg.owns)
-			pkgs = append(pkgs, pkg)
-		}
+	}
+	for _, pkg := range pkgs {
+		slices.Sort(pkg.owns)
+		pkg.owns = slices.Compact(pkg.owns)
 	}
 	sort.Slice(pkgs, func(i, j int) bool {
 		if pkgs[i].name != pkgs[j].name {

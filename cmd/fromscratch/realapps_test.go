@@ -87,7 +87,7 @@ var realApps = []realApp{
 				t.Errorf("redis-cli get: %q", got)
 			}
 			// The log file in the package's directory, owned by redis.
-			if logs := dockerExecless(t, id, "/var/log/redis/redis-server.log"); !strings.Contains(logs, "Ready to accept connections") {
+			if logs := readInContainer(t, id, "/var/log/redis/redis-server.log"); !strings.Contains(logs, "Ready to accept connections") {
 				t.Errorf("redis-server.log: %q", clip([]byte(logs)))
 			}
 		},
@@ -379,9 +379,9 @@ func dockerLogs(t *testing.T, id string) string {
 	return string(stdout) + string(stderr)
 }
 
-// dockerExecless reads a file of a running container from the host,
+// readInContainer reads a file of a running container from the host,
 // through its root in /proc: the image has no cat.
-func dockerExecless(t *testing.T, id, p string) string {
+func readInContainer(t *testing.T, id, p string) string {
 	t.Helper()
 	pid := containerPid(t, id)
 	var data []byte
