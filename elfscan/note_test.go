@@ -1,7 +1,9 @@
 package elfscan
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +59,20 @@ func TestDlopenNotesHostile(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// FuzzScanDlopenNotes: arbitrary bytes give notes or a *FormatError
+// naming the file, never a panic.
+func FuzzScanDlopenNotes(f *testing.F) {
+	if b, err := os.ReadFile("/usr/bin/true"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("\x7fELF"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := ScanDlopenNotes(bytes.NewReader(b), int64(len(b)), "fuzz")
+		var fe *FormatError
+		if err != nil && (!errors.As(err, &fe) || errors.Is(err, errPanic) || fe.Path != "fuzz") {
+			t.Fatalf("%v", err)
+		}
+	})
 }
