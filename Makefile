@@ -1,6 +1,7 @@
 # fromscratch — build, test and demo targets. CI runs `make test` (.ci/run).
 
-GO ?= go
+# Go from PATH, or where the official tarball puts it.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 # Per test binary; the whole suite should stay well under 30 minutes.
 TEST_TIMEOUT ?= 20m
 TEST_FLAGS ?= -race -count=1 -timeout $(TEST_TIMEOUT)
@@ -8,24 +9,35 @@ PKGS ?= ./...
 FUZZTIME ?= 10s
 BIN := bin/fromscratch
 
-.PHONY: all build test test-go lint fuzz bench demo image clean
+.PHONY: all build test test-go setup lint fuzz bench demo image clean go
 
 all: build
 
-build:
+# Go is the one prerequisite that is not a Debian package (Debian 12's is
+# too old): say so in one line instead of make's "No such file".
+go:
+	@command -v $(GO) >/dev/null || { echo "make: Go not found: install Go 1.26 or later from https://go.dev/dl (tar -C /usr/local -xzf go*.tar.gz)" >&2; exit 1; }
+
+build: go
 	$(GO) build -o $(BIN) ./cmd/fromscratch
 
 # The tests need a Docker daemon and a registry. Start them (.ci/services)
 # unless they already run, as under .ci/run, and stop them afterwards, so
 # that `make test` does the same on a laptop as in CI.
-test:
+# .ci/setup installs what .ci/packages lists and the machine lacks (as root
+# on Debian; elsewhere it names it, and the tests that need it skip).
+test: setup
 ifeq ($(FROMSCRATCH_TEST_SERVICES),)
 	.ci/services run $(MAKE) --no-print-directory test-go
 else
 	$(MAKE) --no-print-directory test-go
 endif
 
+setup:
+	@SETUP_OPTIONAL=1 .ci/setup
+
 test-go: lint
+	-.ci/syft >/dev/null
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
@@ -40,6 +52,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzScanDlopenNotes$$' -fuzztime=$(FUZZTIME) ./elfscan
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConf$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
+	$(GO) test -run='^$$' -fuzz='^FuzzReference$$' -fuzztime=$(FUZZTIME) ./image
 
 # Go benchmarks, then the comparison with the peer tools, measured in the
 # same run and printed as ratios (go run ./bench).
@@ -48,20 +61,19 @@ bench:
 	$(GO) run ./bench
 
 # The main job on an embedded default: an image of this machine's curl,
-# made FROM scratch, loaded into a private Docker daemon and run. Prints the
-# closure with its reasons, the image's size and the program's output.
+# made FROM scratch and run. Prints the closure with its reasons, the
+# image's size and the program's output. .ci/setup installs DEMO_PACKAGES
+# if they are missing; .ci/demo runs the image in a private Docker daemon
+# where Docker is installed, else its files with chroot in namespaces of
+# their own (unshare).
 DEMO_PROGRAM ?= /usr/bin/curl
 DEMO_ARGS ?= --version
-demo: build
-	@mkdir -p out
-	$(BIN) deps $(DEMO_PROGRAM)
-	$(BIN) image --tarball out/demo.tar --oci-layout out/demo-oci --tag fromscratch-demo:latest $(DEMO_PROGRAM)
-	@ls -l out/demo.tar
-	.ci/services run sh -ec '\
-		export DOCKER_HOST=$$FROMSCRATCH_TEST_DOCKER_HOST; \
-		$$FROMSCRATCH_TEST_DOCKER load -i out/demo.tar; \
-		$$FROMSCRATCH_TEST_DOCKER images fromscratch-demo; \
-		$$FROMSCRATCH_TEST_DOCKER run --rm --network none fromscratch-demo:latest $(DEMO_ARGS)'
+DEMO_PACKAGES ?= curl
+DEMO_OUT ?= out
+demo:
+	@.ci/setup $(DEMO_PACKAGES)
+	@$(MAKE) --no-print-directory build
+	@.ci/demo $(BIN) $(DEMO_OUT) $(DEMO_PROGRAM) $(DEMO_ARGS)
 
 # fromscratch's own image, made by fromscratch. A static, reproducible build
 # of the command goes to /usr/local/bin/fromscratch in a staging root, with

@@ -36,6 +36,12 @@ func child(what string, args []string) int {
 			return 1
 		}
 		return 0
+	case "from":
+		if err := fromChild(args); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "bench: unknown %s=%s\n", childEnv, what)
 	return 2
@@ -101,6 +107,11 @@ func closureSection(c *config) error {
 		_, err := elfscan.NewResolver().Resolve(files...)
 		return err
 	}}
+	cliList, cliRules, floor, cleanup, err := cliContenders(files, objects)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	for _, p := range c.peers {
 		switch p {
 		case "loop":
@@ -125,7 +136,7 @@ func closureSection(c *config) error {
 	}
 	// Ours first in the first round (no warm-up), so that the peak RSS
 	// read after it is the resolver's alone.
-	if err := interleave(c.rounds, append([]*contender{ours, withImports}, peers...)...); err != nil {
+	if err := interleave(c.rounds, append([]*contender{ours, withImports, cliList, cliRules, floor}, peers...)...); err != nil {
 		return err
 	}
 	md := ours.median()
@@ -140,12 +151,19 @@ func closureSection(c *config) error {
 		uroot.note = fmt.Sprintf("%d calls a round, %d failed, %d distinct paths", len(files), urootFailed, len(urootPaths))
 	}
 	withImports.note = "the closure plus every file's imported symbols (rootfs, image)"
-	table(append([]*contender{ours, withImports}, peers...)...)
+	table(append([]*contender{ours, withImports, cliList, cliRules, floor}, peers...)...)
 	if loop != nil {
 		if r, ok := printRatio("loader loop / fromscratch", loop, ours); ok {
 			verdict("≥ 20× faster than the loader loop", r.wall >= 20, r.wall)
 		}
 		printRatio("loader loop / fromscratch with imports", loop, withImports)
+		if r, ok := printRatio("loader loop / deps --list (CLI)", loop, cliList); ok {
+			verdict("≥ 40× faster than the loader loop, deps --list as a process", r.wall >= 40, r.wall)
+		}
+		if r, ok := printRatio("loader loop / deps, rules on (CLI)", loop, cliRules); ok {
+			verdict("≥ 25× faster than the loader loop, rules on, as a process", r.wall >= 25, r.wall)
+		}
+		printRatio("loader loop / floor", loop, floor)
 	}
 	if lddtreePeer != nil {
 		printRatio("lddtree -l / fromscratch", lddtreePeer, ours)

@@ -32,6 +32,12 @@
 //	         check.Run of the plan, as a ratio; and the sandbox's fixed
 //	         cost: check.Run of /usr/bin/true (with and without the run in
 //	         the source root) against running it
+//	from     minifying -from-image (a web server with nginx, in the docker
+//	         daemon at $DOCKER_HOST; skipped when there is none): its docker
+//	         save tarball read, staged, resolved and written as a docker
+//	         tarball, in a child process, against `docker export | tar -x`
+//	         of the same image, the floor for getting its files at all;
+//	         wall, CPU and peak RSS of both, as ratios
 //
 // The contenders of a section run in interleaved rounds (-rounds), so that
 // load on the machine hits them alike, after one warm-up run each (not in

@@ -19,8 +19,10 @@ var sections = []struct {
 	{"closure", closureSection},
 	{"rootfs", rootfsSection},
 	{"image", imageSection},
+	{"sbom", sbomSection},
 	{"trace", traceSection},
 	{"check", checkSection},
+	{"from", fromSection},
 }
 
 type config struct {
@@ -28,6 +30,8 @@ type config struct {
 	limit  int      // closure: only the first limit programs (0: all)
 	peers  []string // closure: the peers that run
 	rounds int
+	// from: the docker image of a web server to minify
+	fromImage string
 }
 
 func main() {
@@ -40,7 +44,8 @@ func main() {
 	flag.StringVar(&c.dir, "dir", "/usr/bin", "closure: directory whose dynamic programs are resolved")
 	flag.IntVar(&c.limit, "n", 0, "closure: use only the first n programs (0: all)")
 	flag.StringVar(&peers, "peers", strings.Join(closurePeers, ","), "closure: peers to compare with (comma-separated)")
-	flag.StringVar(&only, "only", "closure,rootfs,image,trace,check", "sections to run (comma-separated)")
+	flag.StringVar(&only, "only", "closure,rootfs,image,sbom,trace,check,from", "sections to run (comma-separated)")
+	flag.StringVar(&c.fromImage, "from-image", "fromscratch-bench-nginx:latest", "from: the docker image (at $DOCKER_HOST) of a web server with nginx to minify")
 	flag.IntVar(&c.rounds, "rounds", 5, "runs of each contender, interleaved")
 	flag.Parse()
 	if c.rounds < 1 {

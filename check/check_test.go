@@ -3,6 +3,7 @@ package check_test
 import (
 	"context"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/check"
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/internal/testenv"
 )
 
@@ -119,5 +121,29 @@ func TestFixAdds(t *testing.T) {
 			}
 		}
 		t.Logf("%s", log.String())
+	}
+}
+
+// TestCheckOtherRoot: with a Root that is not "/", the source run is
+// chroot'ed into it (under the overlay), and Fix completes the plan from
+// it.
+func TestCheckOtherRoot(t *testing.T) {
+	testenv.NeedRoot(t)
+	dir := testenv.Amd64Minbase(t)
+	root, err := elfscan.NewRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := testenv.TreeDigest(t, filepath.Join(dir, "etc"))
+	plan, rep, err := check.Fix(context.Background(), []string{"/usr/bin/ls"}, []collector.Option{collector.WithRoot(root)},
+		check.WithArgs("/usr/bin/ls", "-L", "/etc/os-release"), check.WithOutput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || plan.Lookup("/etc/os-release") == nil || plan.Lookup("/usr/lib/os-release") == nil {
+		t.Errorf("the fixed plan: %s; /etc/os-release planned: %v", strings.Join(rep.Problems(), "; "), plan.Lookup("/etc/os-release") != nil)
+	}
+	if testenv.TreeDigest(t, filepath.Join(dir, "etc")) != before {
+		t.Errorf("the root changed")
 	}
 }

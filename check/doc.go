@@ -39,5 +39,6 @@
 // passed.
 //
 // The staging tree is a fresh directory under os.TempDir (WithTempDir),
-// removed on every return.
+// removed on every return. Its hard links leave the root's files as they
+// were, but for their change time (ctime), which a link updates.
 package check

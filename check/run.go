@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,80 +54,97 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 		}
 	}
 	rep := &Report{Sandbox: "namespaces"}
-	var res *trace.Result
 	isolate := !cfg.chrootOnly
-	var stagedOut bytes.Buffer
+	var o *outcome
 	if isolate {
-		root := filepath.Join(tmp, "root")
-		if err := os.Mkdir(root, 0o755); err != nil {
-			return nil, fmt.Errorf("check: %w", err)
-		}
-		if err := stage(plan, root, true); err != nil {
-			return nil, err
-		}
-		sb, err := r.sandbox(root, true)
-		if err != nil {
-			return nil, err
-		}
-		res, rep.Staged, err = r.run(ctx, sb, true, &stagedOut)
+		o, err = r.attempt(ctx, plan, filepath.Join(tmp, "root"), true)
 		var se *trace.SandboxError
 		switch {
 		case errors.As(err, &se):
 			isolate = false
 			rep.Degraded = se.Error()
-			if err := os.RemoveAll(root); err != nil {
-				return nil, fmt.Errorf("check: %w", err)
-			}
 		case err != nil:
-			return nil, fmt.Errorf("check: %w", err)
+			return nil, err
 		}
 	} else {
 		rep.Degraded = "WithChrootOnly"
 	}
 	if !isolate {
+		if o, err = r.attempt(ctx, plan, filepath.Join(tmp, "chroot"), false); err != nil {
+			return nil, err
+		}
 		rep.Sandbox = "chroot"
-		root := filepath.Join(tmp, "chroot")
-		if err := os.Mkdir(root, 0o755); err != nil {
-			return nil, fmt.Errorf("check: %w", err)
-		}
-		if err := stage(plan, root, false); err != nil {
-			return nil, err
-		}
-		lacking, err := stageChroot(root)
-		if err != nil {
-			return nil, err
-		}
 		rep.Degraded = "a chroot only, without namespaces (" + rep.Degraded + "): no /proc, no private network, processes not isolated, writes of the source run not contained" +
-			strings.Join(append([]string{""}, lacking...), ", no ")
-		sb, err := r.sandbox(root, false)
-		if err != nil {
-			return nil, err
-		}
-		stagedOut.Reset()
-		if res, rep.Staged, err = r.run(ctx, sb, true, &stagedOut); err != nil {
-			return nil, fmt.Errorf("check: %w", err)
-		}
+			strings.Join(append([]string{""}, o.lacking...), ", no ")
 	}
-	if !cfg.noCompare {
-		sb, err := r.sandbox(plan.Root.Dir(), isolate)
-		if err != nil {
-			return nil, err
-		}
-		var sourceOut bytes.Buffer
-		_, exit, err := r.run(ctx, sb, false, &sourceOut)
-		if err != nil {
-			return nil, fmt.Errorf("check: the run in the source root: %w", err)
-		}
-		rep.Source, rep.Compared = exit, true
-		if cfg.output && !bytes.Equal(stagedOut.Bytes(), sourceOut.Bytes()) {
-			rep.OutputDiffers = true
-		}
-	}
-	if res != nil {
-		rep.Trace = res
-		rep.Missing = missing(plan, res.Failed)
+	rep.Staged, rep.Source, rep.Compared = o.staged, o.source, !cfg.noCompare
+	rep.OutputDiffers = cfg.output && rep.Compared && !bytes.Equal(o.stagedOut.Bytes(), o.sourceOut.Bytes())
+	if o.res != nil {
+		rep.Trace = o.res
+		rep.Missing = missing(plan, o.res.Failed)
 	}
 	return rep, nil
+}
+
+// outcome is what the two runs of one sandbox gave.
+type outcome struct {
+	res                  *trace.Result // the staged run
+	staged, source       Exit
+	stagedOut, sourceOut bytes.Buffer
+	lacking              []string // what a chroot's /dev could not have
+}
+
+// attempt stages plan at root and runs the command line there and in the
+// source root at the same time, isolated or chroot'ed. A sandbox that
+// could not be set up is a *trace.SandboxError, with the staging removed.
+func (r *runner) attempt(ctx context.Context, plan *collector.Plan, root string, isolate bool) (*outcome, error) {
+	o := &outcome{}
+	if err := os.Mkdir(root, 0o755); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	// Hard links only under the overlay, which keeps writes off them.
+	if err := stage(plan, root, isolate); err != nil {
+		return nil, err
+	}
+	if !isolate {
+		var err error
+		if o.lacking, err = stageChroot(root); err != nil {
+			return nil, err
+		}
+	}
+	sb, err := r.sandbox(root, isolate)
+	if err != nil {
+		return nil, err
+	}
+	var srcErr error
+	var wg sync.WaitGroup
+	if !r.cfg.noCompare {
+		src, err := r.sandbox(plan.Root.Dir(), isolate)
+		if err != nil {
+			return nil, err
+		}
+		wg.Go(func() { _, o.source, srcErr = r.run(ctx, src, false, &o.sourceOut) })
+	}
+	o.res, o.staged, err = r.run(ctx, sb, true, &o.stagedOut)
+	wg.Wait()
+	var se *trace.SandboxError
+	switch {
+	case errors.As(err, &se):
+		if err := os.RemoveAll(root); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		return nil, se
+	case err != nil:
+		return nil, fmt.Errorf("check: %w", err)
+	case errors.As(srcErr, &se):
+		if err := os.RemoveAll(root); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		return nil, &trace.SandboxError{Step: "in the source root: " + se.Step, Err: se.Err}
+	case srcErr != nil:
+		return nil, fmt.Errorf("check: the run in the source root: %w", srcErr)
+	}
+	return o, nil
 }
 
 func newConfig(opts []Option) *config {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -38,11 +39,17 @@ func stage(plan *collector.Plan, dir string, link bool) error {
 				err = os.Chmod(p, e.Mode)
 			}
 		case collector.File:
-			err = stageFile(plan, e, p, link)
+			var linked bool
+			if linked, err = stageFile(plan, e, p, link); linked {
+				continue // the source's own inode: never chown'ed or chmod'ed
+			}
 		case collector.Symlink:
 			err = os.Symlink(e.Target, p)
 		case collector.Hardlink:
 			err = os.Link(filepath.Join(dir, e.Target), p)
+		}
+		if err == nil && e.Kind != collector.Hardlink {
+			err = chownLike(plan, e, p)
 		}
 		if err != nil {
 			return fmt.Errorf("check: staging %s: %w", e.Path, err)
@@ -63,29 +70,61 @@ func stage(plan *collector.Plan, dir string, link bool) error {
 	return nil
 }
 
-func stageFile(plan *collector.Plan, e *collector.Entry, p string, link bool) error {
+// chownLike gives the staged entry at p the owner of its source in the
+// root (a service's data directory is its user's, as the owner rule of
+// the collector keeps it); generated entries stay root's. Never called on
+// a hard link to a source file, which has its owner already and must not
+// be touched.
+func chownLike(plan *collector.Plan, e *collector.Entry, p string) error {
+	src := e.Source
+	if src == "" && e.Kind != collector.File {
+		src = e.Path
+	}
+	if src == "" {
+		return nil
+	}
+	fi, err := plan.Root.Lstat(src)
+	if err != nil {
+		return nil // not in the root: generated
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 && st.Gid == 0 {
+		return nil
+	}
+	if err := os.Lchown(p, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	if e.Kind != collector.Symlink {
+		return os.Chmod(p, e.Mode) // chown drops setuid and setgid bits
+	}
+	return nil
+}
+
+// stageFile writes the file entry e at p: a hard link to its source
+// (linked) when link is set and the file system allows, else a copy.
+func stageFile(plan *collector.Plan, e *collector.Entry, p string, link bool) (linked bool, err error) {
 	if link && e.Source != "" {
 		if err := os.Link(plan.Root.HostPath(e.Source), p); err == nil {
-			return nil
+			return true, nil
 		}
 	}
 	r, err := plan.Open(e)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer r.Close()
 	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, err = io.Copy(w, r)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	return os.Chmod(p, e.Mode)
+	return false, os.Chmod(p, e.Mode)
 }
 
 // devices are the nodes a chroot-only run gets in /dev, made with mknod.

@@ -11,24 +11,16 @@ import (
 	"github.com/fromscratch/fromscratch/elfscan"
 )
 
-// Collect plans the root filesystem in which the programs roots (paths
-// inside the root, ELF files or "#!" scripts) run: each program, its
-// interpreter and libraries at the paths the loader opens, the symlinks on
-// the way, and what the rules find that the loader does not show.
-//
-// A library the loader cannot find is not an error: it is a warning in
-// Plan.Warnings, as is anything else the user should know. A program that
-// cannot be read, is neither ELF nor a script, or whose script
-// interpreter is missing, is an error.
-func Collect(roots []string, opts ...Option) (*Plan, error) {
-	cfg := &config{path: DefaultPath}
+// collect is Collect without the package's prefix on its errors.
+func collect(roots []string, opts ...Option) (*Plan, error) {
+	cfg := &config{path: DefaultPath()}
 	for _, o := range opts {
 		if err := o(cfg); err != nil {
 			return nil, err
 		}
 	}
 	if len(roots) == 0 {
-		return nil, errors.New("collect: no program given")
+		return nil, errors.New("no program given")
 	}
 	c := newCollection(cfg, elfscan.NewResolver(cfg.resolver...))
 	if err := c.addPrograms(roots); err != nil {
@@ -71,7 +63,14 @@ func Collect(roots []string, opts ...Option) (*Plan, error) {
 		// A traced run found what the program opened at run time.
 		c.warnDlopen()
 	}
-	return c.finish()
+	plan, err := c.finish()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMissing(cfg, plan); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 // A collection is the plan being built.
@@ -202,13 +201,6 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]Reason, pla
 		if err := c.addCacheIfNeeded(cl); err != nil {
 			return err
 		}
-		for _, m := range cl.Missing {
-			if m.Reason != "" {
-				c.warn("%s not loadable: %s: %s; %s", m.Name, m.Path, m.Reason, neededByChain(m.By, ""))
-				continue
-			}
-			c.warn("%s not found: %s", m.Name, neededByChain(m.By, ""))
-		}
 	}
 	return nil
 }
@@ -267,7 +259,7 @@ func (c *collection) addUserPath(src, dst string, reason Reason) error {
 		err = c.addRelocated(src, dst, reason, &elfs)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", reason, err)
+		return fmt.Errorf("WithAdd(%s): %w", src, err)
 	}
 	return c.resolveAdded(elfs, reason)
 }
@@ -329,7 +321,7 @@ func (c *collection) fileMode(p string, m fs.FileMode) fs.FileMode {
 		if c.cfg.keepSetuid {
 			mode |= special
 		} else {
-			c.warn("%s: setuid/setgid bits dropped (keep them with --keep-setuid)", p)
+			c.warn("%s: setuid/setgid bits dropped (keep them with WithKeepSetuid)", p)
 		}
 	}
 	return mode

@@ -47,7 +47,7 @@ func TestDlopenAsTheProgram(t *testing.T) {
 
 	// A name dlopen would not find is an error that says where it looked.
 	_, err := collector.Collect([]string{"/app/bin/opener"}, collector.WithRoot(newRoot(t, root)), collector.WithDlopen("libnope.so"))
-	if err == nil || !strings.Contains(err.Error(), "--dlopen libnope.so: not found where dlopen by /app/bin/opener looks") {
+	if err == nil || !strings.Contains(err.Error(), "collector: WithDlopen(libnope.so): not found where dlopen by /app/bin/opener looks") {
 		t.Errorf("missing --dlopen: %v", err)
 	}
 }

@@ -65,5 +65,9 @@
 // Objects that import dlopen get a warning naming them. What no rule can
 // know — Python's or Perl's modules, libmagic's database, plugins — comes
 // from WithAdd, WithDlopen or WithTraced (the paths a traced run used).
+// A traced path that may hold credentials (secretFiles: /etc/shadow, SSH
+// and GnuPG private keys, registry, cloud and kube credentials, .netrc…)
+// or lies in the home directory of the user running the collector is left
+// out with a warning naming it, unless WithAdd names it.
 // WithTZData adds the zoneinfo tree.
 package collector

@@ -1,96 +1,89 @@
 package collector_test
 
 import (
+	"context"
 	"fmt"
+	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/collector"
-	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/trace"
 )
 
-// builderStage makes a directory standing for a builder stage's
-// filesystem: testdata's hello.c built statically as /usr/bin/hello, and
-// a script /usr/local/bin/greet that /usr/bin/hello runs.
-func builderStage() string {
-	dir, err := os.MkdirTemp("", "builder")
+// Collect plans the root filesystem of a program: the program, its
+// interpreter and libraries at the paths the loader opens, and what the
+// rules find that the loader does not show, each entry with its reasons.
+// WriteDir writes it. (TestBuilderStage runs the same on a program built
+// with gcc.)
+func ExampleCollect() {
+	plan, err := collector.Collect([]string{"/usr/bin/env"}, collector.WithNoAuto())
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	for _, d := range []string{"usr/bin", "usr/local/bin"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			panic(err)
+	fmt.Println(plan.Programs, plan.Platform)
+	for _, e := range plan.Entries {
+		if e.Path == "/usr/bin/env" {
+			fmt.Println(e.Path, e.Reasons)
 		}
 	}
-	src, _ := filepath.Abs("../testdata/collector/hello.c")
-	if out, err := exec.Command("gcc", "-static", "-O2", "-o", filepath.Join(dir, "usr/bin/hello"), src).CombinedOutput(); err != nil {
-		panic(fmt.Sprintf("gcc: %v\n%s", err, out))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "usr/local/bin/greet"), []byte("#!/usr/bin/hello\n"), 0o755); err != nil {
-		panic(err)
-	}
-	return dir
-}
-
-// Collect plans the root filesystem of a program; WriteDir writes it.
-func Example() {
-	builder := builderStage()
-	defer os.RemoveAll(builder)
-	root, err := elfscan.NewRoot(builder)
-	if err != nil {
-		panic(err)
-	}
-	plan, err := collector.Collect([]string{"/usr/bin/hello"}, collector.WithRoot(root))
-	if err != nil {
-		panic(err)
-	}
-	for _, e := range plan.Entries {
-		fmt.Println(e.Mode, e.Path, e.Reasons)
-	}
-
-	out, err := os.MkdirTemp("", "example")
-	if err != nil {
-		panic(err)
-	}
-	defer os.RemoveAll(out)
-	rootfs := filepath.Join(out, "rootfs")
-	if err := collector.WriteDir(plan, rootfs); err != nil {
-		panic(err)
-	}
-	hello, err := exec.Command(filepath.Join(rootfs, "usr/bin/hello")).Output()
-	if err != nil {
-		panic(err)
-	}
-	fmt.Print(string(hello))
+	fmt.Println("missing:", len(plan.Missing()))
 	// Output:
-	// drwxr-xr-x /usr []
-	// drwxr-xr-x /usr/bin []
-	// -rwxr-xr-x /usr/bin/hello [program]
-	// hello, world
+	// [/usr/bin/env] linux/amd64
+	// /usr/bin/env [program]
+	// missing: 0
 }
 
-// A script brings its interpreter; each entry says why it is there.
-func ExampleCollect_script() {
-	builder := builderStage()
-	defer os.RemoveAll(builder)
-	root, err := elfscan.NewRoot(builder)
+// WithExclude keeps paths out of the plan: here the notes of a tree given
+// to WithAdd. Plan.Excluded says what each pattern kept out.
+func ExampleWithExclude() {
+	site, err := os.MkdirTemp("", "site")
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	plan, err := collector.Collect([]string{"/usr/local/bin/greet"}, collector.WithRoot(root))
+	defer os.RemoveAll(site)
+	for _, f := range []string{"index.html", "README.md", "notes/todo.md"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(site, f)), 0o755)
+		os.WriteFile(filepath.Join(site, f), []byte(f+"\n"), 0o644)
+	}
+
+	plan, err := collector.Collect([]string{"/usr/bin/env"},
+		collector.WithNoAuto(),
+		collector.WithAdd(site, "/srv/site"),
+		collector.WithExclude("*.md"))
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	for _, e := range plan.Entries {
-		if e.Kind == collector.File {
-			fmt.Printf("%s: %s\n", e.Path, strings.Join(collector.Texts(e.Reasons), "; "))
+		if strings.HasPrefix(e.Path, "/srv/") {
+			fmt.Println(e.Kind, e.Path)
 		}
 	}
-	fmt.Println("programs:", plan.Programs, "platform:", plan.Platform)
+	fmt.Println(strings.Join(plan.Excluded, "\n"))
 	// Output:
-	// /usr/bin/hello: interpreter of script /usr/local/bin/greet
-	// /usr/local/bin/greet: program (a script run by /usr/bin/hello)
-	// programs: [/usr/local/bin/greet] platform: linux/amd64
+	// dir /srv/site
+	// file /srv/site/index.html
+	// dir /srv/site/notes
+	// /srv/site/README.md (*.md)
+	// /srv/site/notes/todo.md (*.md)
+}
+
+// A traced run finds what the loader cannot show (Python's modules,
+// plugins, data files): FromTrace turns it into plan input for
+// WithTraced, each file with the process that used it as its reason.
+// (Tracing needs ptrace: TestTracedReasons runs this.)
+func ExampleFromTrace() {
+	argv := []string{"/usr/bin/python3", "-c", "import json"}
+	res, err := trace.Run(context.Background(), argv, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plan, err := collector.Collect(argv[:1], collector.WithTraced(collector.FromTrace(res)...))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range plan.Entries {
+		fmt.Println(e.Path, e.Reasons)
+	}
 }

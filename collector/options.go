@@ -12,19 +12,20 @@ import (
 type Option func(*config) error
 
 type config struct {
-	resolver   []elfscan.Option
-	adds       []addSpec
-	dlopen     []string
-	exclude    []string
-	noAuto     bool
-	tzdata     bool
-	charsets   []string
-	charsetsOn bool // WithCharsets was given (even with no names)
-	path       []string
-	keepSetuid bool
-	tmp, users bool
-	traced     []TracedFile
-	packages   bool // WithPackageMetadata
+	resolver     []elfscan.Option
+	allowMissing bool // WithAllowMissing
+	adds         []addSpec
+	dlopen       []string
+	exclude      []string
+	noAuto       bool
+	tzdata       bool
+	charsets     []string
+	charsetsOn   bool // WithCharsets was given (even with no names)
+	path         []string
+	keepSetuid   bool
+	tmp, users   bool
+	traced       []TracedFile
+	packages     bool // WithPackageMetadata
 	// WithUserNames, WithGroupNames
 	userNames, groupNames []string
 	locales               []string // WithLocales
@@ -34,8 +35,9 @@ type config struct {
 
 type addSpec struct{ src, dst string }
 
-// DefaultPath is where "#!/usr/bin/env NAME" looks for NAME.
-var DefaultPath = []string{"/usr/local/bin", "/usr/bin", "/bin"}
+// DefaultPath returns where "#!/usr/bin/env NAME" looks for NAME: a new
+// slice each call.
+func DefaultPath() []string { return []string{"/usr/local/bin", "/usr/bin", "/bin"} }
 
 // WithResolver passes options to the elfscan.Resolver that computes the
 // loader's closure: the Root (elfscan.WithRoot) that every file is read
@@ -57,7 +59,7 @@ func WithRoot(root *elfscan.Root) Option { return WithResolver(elfscan.WithRoot(
 func WithAdd(src, dst string) Option {
 	return func(c *config) error {
 		if src == "" {
-			return fmt.Errorf("--add: empty source")
+			return fmt.Errorf("WithAdd: empty source")
 		}
 		if dst == "" {
 			dst = src
@@ -94,7 +96,7 @@ func WithExclude(patterns ...string) Option {
 	return func(c *config) error {
 		for _, p := range patterns {
 			if _, err := path.Match(p, ""); err != nil {
-				return fmt.Errorf("--exclude %q: %w", p, err)
+				return fmt.Errorf("WithExclude(%q): %w", p, err)
 			}
 		}
 		c.exclude = append(c.exclude, patterns...)

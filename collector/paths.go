@@ -30,7 +30,7 @@ func (c *collection) addPath(p string, reason Reason, fileOnly bool) error {
 // addPathFound adds p, a file or, unless fileOnly, a directory tree. ELF
 // files met are appended to elfs when it is not nil.
 func (c *collection) addPathFound(p string, reason Reason, fileOnly bool, elfs *[]string) error {
-	real, links, err := c.root.Resolve(p)
+	real, links, err := c.resolveOnce(p)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (c *collection) addPathFound(p string, reason Reason, fileOnly bool, elfs *
 			return nil
 		}
 	}
-	st, err := c.root.Lstat(real)
+	st, err := c.lstatOnce(real)
 	if err != nil {
 		return err
 	}
@@ -388,8 +388,7 @@ func (c *collection) checkSymlinks() {
 				c.warn("dropped symlink %s → %s: it climbs above the root", p, e.Target)
 				continue
 			}
-			links := 0
-			if _, err := c.resolveInPlan(p, &links); err != nil {
+			if _, err := c.resolveInPlan(p); err != nil {
 				drop = append(drop, p)
 				c.warn("dropped symlink %s → %s: %v", p, e.Target, err)
 			}
@@ -429,46 +428,19 @@ func escapes(link, target string) bool {
 }
 
 // resolveInPlan follows p through the plan's entries the way the kernel
-// would inside the image, and returns the entry it leads to.
-func (c *collection) resolveInPlan(p string, links *int) (string, error) {
-	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	cur := "/"
-	for i, name := range parts {
-		switch name {
-		case "", ".":
-			continue
-		case "..":
-			cur = path.Dir(cur)
-			continue
+// would inside the image (elfscan.Walk), and returns the entry it leads to.
+func (c *collection) resolveInPlan(p string) (string, error) {
+	var links []elfscan.Link
+	return elfscan.Walk(p, true, &links, func(q string) (elfscan.Node, error) {
+		e := c.entries[q]
+		switch {
+		case e == nil:
+			return elfscan.Node{}, fmt.Errorf("%s is not in the plan", q)
+		case e.Kind == Symlink:
+			return elfscan.Node{Mode: fs.ModeSymlink, Target: e.Target}, nil
+		case e.Kind == Dir:
+			return elfscan.Node{Mode: fs.ModeDir}, nil
 		}
-		next := path.Join(cur, name)
-		e := c.entries[next]
-		if e == nil {
-			return "", fmt.Errorf("%s is not in the plan", next)
-		}
-		last := i == len(parts)-1
-		if e.Kind == Symlink {
-			if *links++; *links > 40 {
-				return "", elfscan.ErrLoop
-			}
-			base := e.Target
-			if !strings.HasPrefix(base, "/") {
-				base = cur + "/" + base
-			}
-			resolved, err := c.resolveInPlan(base, links)
-			if err != nil {
-				return "", err
-			}
-			rest := strings.Join(parts[i+1:], "/")
-			if rest == "" {
-				return resolved, nil
-			}
-			return c.resolveInPlan(resolved+"/"+rest, links)
-		}
-		if !last && e.Kind != Dir {
-			return "", fmt.Errorf("%s is not a directory", next)
-		}
-		cur = next
-	}
-	return cur, nil
+		return elfscan.Node{}, nil
+	})
 }

@@ -18,12 +18,13 @@ import (
 type EntryKind int
 
 const (
-	Dir EntryKind = iota
-	File
-	Symlink
-	Hardlink
+	Dir      EntryKind = iota // a directory
+	File                      // a regular file: from the Root (Source) or generated (Data)
+	Symlink                   // a symbolic link to Target
+	Hardlink                  // a hard link to the File entry Target
 )
 
+// String is the kind's name: "dir", "file", "symlink", "hardlink".
 func (k EntryKind) String() string {
 	return [...]string{"dir", "file", "symlink", "hardlink"}[k]
 }
@@ -95,6 +96,7 @@ type Platform struct {
 	Variant      string `json:"variant,omitempty"`
 }
 
+// String is "os/arch" or "os/arch/variant", as docker --platform reads it.
 func (p Platform) String() string {
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {

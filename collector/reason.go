@@ -29,6 +29,7 @@ const (
 	RuleCerts             Rule = "certs"              // CA certificates for TLS libraries
 	RuleTZData            Rule = "tzdata"             // WithTZData
 	RuleLdSoCache         Rule = "ld.so.cache"        // /etc/ld.so.cache, where only it finds a library
+	RuleMuslPath          Rule = "musl-path"          // musl's /etc/ld-musl-ARCH.path, where only it finds a library
 	RulePackageMetadata   Rule = "package-metadata"   // WithPackageMetadata
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
 	RuleLocale            Rule = "locale"             // locales for setlocale, and WithLocales
@@ -61,6 +62,7 @@ var ruleText = map[Rule]string{
 	RuleCerts:             "CA certificates ({evidence})",
 	RuleTZData:            "--tzdata ({evidence})",
 	RuleLdSoCache:         "ld.so.cache: {evidence}",
+	RuleMuslPath:          "musl path file: {evidence}",
 	RulePackageMetadata:   "--package-metadata: {evidence}",
 	RuleTrace:             "{evidence}",
 	RuleLocale:            "locale {evidence}",
@@ -80,6 +82,7 @@ type Reason struct {
 	Evidence  string `json:"evidence,omitempty"`
 }
 
+// String is the reason as deps prints it, from its rule's template.
 func (r Reason) String() string {
 	t, ok := ruleText[r.Rule]
 	if !ok {

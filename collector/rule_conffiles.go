@@ -68,19 +68,21 @@ func ruleConffiles(c *collection) error {
 	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
 		return nil
 	}
-	bySource := map[string][]string{}
+	var objs []*Entry
 	for _, o := range c.order {
 		key := "conffiles:object:" + o.RealPath
 		if o.File == nil || c.cache[key] != nil {
 			continue
 		}
 		c.cache[key] = true
-		bySource[o.RealPath] = append(bySource[o.RealPath], o.Path)
+		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
 	}
-	if len(bySource) == 0 {
+	if len(objs) == 0 {
 		return nil
 	}
-	pkgs, err := c.dpkgOwnersOf(bySource, "conffiles", "no configuration files added")
+	pkgs, err := dpkgOwners(c.root, objs, func(format string, args ...any) {
+		c.warn("conffiles: "+format, args...)
+	})
 	if err != nil || len(pkgs) == 0 {
 		return err
 	}
@@ -110,7 +112,7 @@ func ruleConffiles(c *collection) error {
 }
 
 // ownsProgram reports whether the package owns a program of the plan.
-func (c *collection) ownsProgram(pkg *dpkgPackage) bool {
+func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
 	for _, p := range pkg.owns {
 		if c.programELF[p] {
 			return true

@@ -13,14 +13,16 @@ import (
 // and Windows code pages of Europe and the Americas, KOI8 for Cyrillic,
 // the two DOS code pages still met, and the Unicode encodings that are
 // not built into glibc. Built in, and so always there: UTF-8, UCS-2,
-// UCS-4 (and their LE/BE forms), WCHAR_T and ASCII.
-var DefaultCharsets = []string{
-	"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5",
-	"ISO-8859-6", "ISO-8859-7", "ISO-8859-8", "ISO-8859-9", "ISO-8859-10",
-	"ISO-8859-11", "ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
-	"CP1250", "CP1251", "CP1252", "CP1253", "CP1254", "CP1255", "CP1256",
-	"CP1257", "CP1258", "KOI8-R", "KOI8-U", "IBM437", "IBM850",
-	"UTF-7", "UTF-16", "UTF-32", "UNICODE",
+// UCS-4 (and their LE/BE forms), WCHAR_T and ASCII. A new slice each call.
+func DefaultCharsets() []string {
+	return []string{
+		"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5",
+		"ISO-8859-6", "ISO-8859-7", "ISO-8859-8", "ISO-8859-9", "ISO-8859-10",
+		"ISO-8859-11", "ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
+		"CP1250", "CP1251", "CP1252", "CP1253", "CP1254", "CP1255", "CP1256",
+		"CP1257", "CP1258", "KOI8-R", "KOI8-U", "IBM437", "IBM850",
+		"UTF-7", "UTF-16", "UTF-32", "UNICODE",
+	}
 }
 
 // builtinCharsets are glibc's built-in conversions (iconv/gconv_builtin.h):
@@ -67,7 +69,7 @@ func ruleGconv(c *collection) error {
 		}
 	}
 	conf := c.gconvConfig(dir)
-	charsets := DefaultCharsets
+	charsets := DefaultCharsets()
 	if c.cfg.charsetsOn {
 		charsets = c.cfg.charsets
 	}

@@ -55,19 +55,7 @@ func (c *collection) runRules() error {
 
 // importers returns the objects that import any of syms, in closure order.
 func (c *collection) importers(syms ...string) []*elfscan.Object {
-	var out []*elfscan.Object
-	for _, o := range c.order {
-		if o.File == nil {
-			continue
-		}
-		for _, s := range syms {
-			if o.File.ImportsSymbol(s) {
-				out = append(out, o)
-				break
-			}
-		}
-	}
-	return out
+	return c.importersOf(syms)
 }
 
 // firstImport returns the first of syms that objs import, for reasons.
@@ -147,14 +135,14 @@ func (c *collection) addLibrary(name string, reason Reason) (bool, error) {
 func (c *collection) addDlopen(name string) error {
 	prog := c.firstProgram()
 	if prog == nil {
-		return fmt.Errorf("--dlopen %s: no program to dlopen it", name)
+		return fmt.Errorf("WithDlopen(%s): no program to dlopen it", name)
 	}
 	if k := prog.File.Kind; k == elfscan.KindStatic || k == elfscan.KindStaticPIE {
-		return fmt.Errorf("--dlopen %s: %s is static: it loads no libraries", name, prog.Path)
+		return fmt.Errorf("WithDlopen(%s): %s is static: it loads no libraries", name, prog.Path)
 	}
 	cl, err := c.dlopenBy(prog, name)
 	if err != nil {
-		return fmt.Errorf("--dlopen %s: %w", name, err)
+		return fmt.Errorf("WithDlopen(%s): %w", name, err)
 	}
 	for _, m := range cl.Missing {
 		if m.Name == name && m.By == cl.Root {
@@ -162,12 +150,12 @@ func (c *collection) addDlopen(name string) error {
 			if m.Reason != "" {
 				why = m.Path + ": " + m.Reason
 			}
-			return fmt.Errorf("--dlopen %s: %s", name, why)
+			return fmt.Errorf("WithDlopen(%s): %s", name, why)
 		}
 	}
 	o := dlopened(cl, name)
 	if o == nil {
-		return fmt.Errorf("--dlopen %s: the loader's answer names no object", name)
+		return fmt.Errorf("WithDlopen(%s): the loader's answer names no object", name)
 	}
 	if _, ok := c.objects[o.Path]; ok {
 		return c.addPath(o.Path, Reason{Rule: RuleDlopen, Requester: prog.Path, Evidence: name + " (already loaded by " + prog.Path + ")"}, true)
@@ -229,14 +217,14 @@ func (c *collection) exists(p string) bool {
 func (c *collection) addTZData() error {
 	const zoneinfo = "/usr/share/zoneinfo"
 	if !c.exists(zoneinfo) {
-		return fmt.Errorf("--tzdata: %s is not in the root (install tzdata)", zoneinfo)
+		return fmt.Errorf("WithTZData: %s is not in the root (install tzdata)", zoneinfo)
 	}
 	if err := c.addPath(zoneinfo, Reason{Rule: RuleTZData}, false); err != nil {
-		return fmt.Errorf("--tzdata: %w", err)
+		return fmt.Errorf("WithTZData: %w", err)
 	}
 	if _, err := c.root.Lstat("/etc/localtime"); err == nil {
 		if err := c.addPath("/etc/localtime", Reason{Rule: RuleTZData, Evidence: "the root's local time zone"}, true); err != nil {
-			return fmt.Errorf("--tzdata: %w", err)
+			return fmt.Errorf("WithTZData: %w", err)
 		}
 	}
 	return nil
@@ -250,5 +238,5 @@ func (c *collection) warnDlopen() {
 	if len(objs) == 0 {
 		return
 	}
-	c.warn("%s may load libraries at run time (they import dlopen): add them with --dlopen or --add, or find them with --trace", describe(objs))
+	c.warn("%s may load libraries at run time (they import dlopen): add them with WithDlopen or WithAdd, or find them with WithTraced", describe(objs))
 }

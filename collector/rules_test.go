@@ -184,7 +184,7 @@ func TestRuleTmpAndDlopenWarning(t *testing.T) {
 	}
 	plan = collect(t, []string{"/usr/bin/perl"})
 	w := strings.Join(plan.Warnings, "\n")
-	if !strings.Contains(w, "/usr/bin/perl") || !strings.Contains(w, "dlopen") || !strings.Contains(w, "--dlopen") {
+	if !strings.Contains(w, "/usr/bin/perl") || !strings.Contains(w, "dlopen") || !strings.Contains(w, "WithDlopen") {
 		t.Errorf("warnings %q: want one naming perl and --dlopen", plan.Warnings)
 	}
 }

@@ -35,10 +35,16 @@ type TracedFile struct {
 // /usr/lib/python3.11 finds it, but does not bring the whole tree: the
 // files it used in it are among the traced files themselves.
 //
-// The shadow password files (/etc/shadow, /etc/gshadow), which a program
-// run as root may read while it looks a user up, are left out with a
-// warning: they would put the password hashes of the machine that traced
-// into the image. WithAdd adds them.
+// Secrets are left out, each with a warning naming it: the well-known
+// places of credentials (secretFiles: the shadow password files, which a
+// program run as root reads while it looks a user up; docker's and
+// podman's registry credentials; AWS, Google Cloud, Azure and Kubernetes
+// configuration; SSH and GnuPG private keys; .netrc, .pgpass,
+// .git-credentials…), and everything in the home directory of the user
+// running the collector ($HOME, and $SUDO_USER's), where a traced run
+// reads dot files that belong to that user, not to the image. They would
+// put the tracing machine's secrets into the image. WithAdd adds any of
+// them, and a program given to Collect is never left out.
 //
 // The run showed what the loader really loaded, so a library that the
 // closure of a traced ELF file would miss is a warning, never a missing
@@ -71,11 +77,6 @@ func WithTraced(files ...TracedFile) Option {
 	}
 }
 
-// secret are the files a trace does not copy.
-var secret = map[string]bool{
-	"/etc/shadow": true, "/etc/shadow-": true, "/etc/gshadow": true, "/etc/gshadow-": true,
-}
-
 // addTraced adds the files of WithTraced. A path that cannot be added (it
 // is gone, it is a socket…) is a warning: the run used it, the image may
 // not need it.
@@ -85,6 +86,7 @@ func (c *collection) addTraced(files []TracedFile) error {
 		reason Reason
 	}
 	var elfs []elf
+	homes := invokingHomes()
 	for _, f := range files {
 		p := elfscan.Clean(f.Path)
 		reason := Reason{Rule: RuleTrace, Evidence: f.Reason}
@@ -95,8 +97,15 @@ func (c *collection) addTraced(files []TracedFile) error {
 			reason.Evidence = "traced"
 		}
 		real, links, err := c.root.Resolve(p)
-		if secret[p] || secret[real] {
-			c.warn("traced %s (%s) left out: it holds password hashes (add it with --add if the image needs it)", p, reason)
+		why := privateReason(p, homes)
+		if why == "" && err == nil {
+			why = privateReason(real, homes)
+		}
+		if why != "" {
+			if c.entries[p] == nil && (err != nil || c.entries[real] == nil) {
+				// Not there already by WithAdd or as a program.
+				c.warn("traced %s (%s) left out: %s (add it with --add, WithAdd, if the image needs it)", p, reason, why)
+			}
 			continue
 		}
 		if err != nil {

@@ -112,7 +112,7 @@ func checkOutput(dir string, force bool) (bool, error) {
 		return false, err
 	}
 	if len(names) > 0 && !force {
-		return false, fmt.Errorf("write %s: directory not empty (force to replace it)", dir)
+		return false, fmt.Errorf("write %s: directory not empty (WithForce replaces it)", dir)
 	}
 	return true, nil
 }

@@ -29,7 +29,10 @@ type FormatError struct {
 	Err  error
 }
 
+// Error is "PATH: reason".
 func (e *FormatError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *FormatError) Unwrap() error { return e.Err }
 
 // Limits on what one file may make us read, so that a hostile file cannot
@@ -71,7 +74,11 @@ func Open(root *Root, p string) (*File, error) {
 // loader reads it: section headers are never needed, so a file without
 // them, or with corrupt ones, reads the same as any other. Every read is
 // bounded by the file's size and by the limits above; any error is a
-// *FormatError naming the file.
+// *FormatError naming the file. A program that the kernel's execve
+// refuses — a PT_INTERP shorter than 2 bytes, without its NUL or naming
+// "", no program headers or more than 64 KiB of them — is an error too; a
+// shared library is not held to those rules, as ld.so, not the kernel,
+// loads it.
 func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
 	return scan(r, size, name, true)
 }
@@ -247,19 +254,32 @@ func (s *scanner) scan() (*File, error) {
 		return nil, err
 	}
 	var dynProg *prog
+	var interp bool   // a PT_INTERP seen
+	var noExec string // why the kernel's execve would refuse the file
 	for i, p := range s.progs {
 		switch p.typ {
 		case elf.PT_INTERP:
 			// The kernel uses the first PT_INTERP.
-			if f.Interp != "" {
+			if interp {
+				continue
+			}
+			interp = true
+			if p.filesz < 2 {
+				noExec = fmt.Sprintf("PT_INTERP is %d bytes, too short for a path and its NUL", p.filesz)
 				continue
 			}
 			b, err := s.readAt(p.off, p.filesz, maxInterp, "PT_INTERP")
 			if err != nil {
 				return nil, err
 			}
+			if b[len(b)-1] != 0 {
+				noExec = "PT_INTERP does not end with a NUL"
+			}
 			if i := bytes.IndexByte(b, 0); i >= 0 {
 				b = b[:i]
+			}
+			if len(b) == 0 && noExec == "" {
+				noExec = "PT_INTERP is an empty path"
 			}
 			f.Interp = string(b)
 		case elf.PT_DYNAMIC:
@@ -275,8 +295,35 @@ func (s *scanner) scan() (*File, error) {
 	if f.Machine == elf.EM_ARM && f.SectionHeaders {
 		f.armArch = s.readARMArch()
 	}
-	f.Kind = classify(f, dynProg != nil)
+	f.Kind = classify(f, interp, dynProg != nil)
+	f.phdrsRefused = s.phdrsNoExec()
+	if noExec == "" {
+		noExec = f.phdrsRefused
+	}
+	if noExec != "" && f.Kind != KindShared && f.Kind != KindOther {
+		// A program the kernel will not start: no closure can help it.
+		// A library is loaded by ld.so, which checks neither.
+		return nil, s.errorf("%s: the kernel's execve refuses to run it", noExec)
+	}
 	return f, nil
+}
+
+// maxPhdrBytes is the size of the program header table above which the
+// kernel's execve refuses a program (load_elf_phdrs in fs/binfmt_elf.c);
+// glibc's loader sets no such limit on libraries.
+const maxPhdrBytes = 65536
+
+// phdrsNoExec says why the kernel's load_elf_phdrs would refuse the
+// program header table, or "".
+func (s *scanner) phdrsNoExec() string {
+	h := &s.h
+	switch size := uint64(h.phnum) * uint64(h.phentsize); {
+	case size == 0:
+		return "no program headers"
+	case size > maxPhdrBytes:
+		return fmt.Sprintf("%d program headers, over the kernel's %d bytes (%d headers)", h.phnum, maxPhdrBytes, maxPhdrBytes/uint64(h.phentsize))
+	}
+	return ""
 }
 
 // classify tells what the kernel and the loader make of f.
@@ -288,23 +335,23 @@ func (s *scanner) scan() (*File, error) {
 //	gcc -shared          ET_DYN, no PT_INTERP           shared
 //	libc.so.6            ET_DYN, PT_INTERP, DT_SONAME   shared (it runs, but is a library)
 //	ld-linux*.so         ET_DYN, no PT_INTERP, SONAME   shared
-func classify(f *File, dynamic bool) Kind {
+func classify(f *File, interp, dynamic bool) Kind {
 	switch f.Type {
 	case elf.ET_EXEC:
-		if f.Interp != "" {
+		if interp {
 			return KindDynamic
 		}
 		return KindStatic
 	case elf.ET_DYN:
 		pie := f.Flags1&DF1PIE != 0
 		switch {
-		case f.Interp != "" && (pie || f.Soname == ""):
+		case interp && (pie || f.Soname == ""):
 			// A PIE executable. Old linkers did not set DF_1_PIE; a
 			// library with PT_INTERP (libc.so.6) has a SONAME.
 			return KindDynamic
-		case f.Interp == "" && pie:
+		case !interp && pie:
 			return KindStaticPIE
-		case f.Interp == "" && !dynamic:
+		case !interp && !dynamic:
 			return KindStaticPIE
 		}
 		return KindShared

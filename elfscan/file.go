@@ -4,6 +4,8 @@ import (
 	"debug/elf"
 	"fmt"
 	"slices"
+
+	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // Kind classifies an ELF file the way the loader and the kernel treat it.
@@ -17,6 +19,7 @@ const (
 	KindShared                // a shared library (ET_DYN, not a static PIE)
 )
 
+// String is the kind's name as deps prints it.
 func (k Kind) String() string {
 	switch k {
 	case KindStatic:
@@ -70,6 +73,9 @@ type File struct {
 	// armArch is Tag_CPU_arch from .ARM.attributes (0: unknown), for
 	// Platform's variant.
 	armArch uint8
+	// phdrsRefused says why the kernel would not map the file as a
+	// program or an interpreter (its program header table), or "".
+	phdrsRefused string
 }
 
 // DT_FLAGS_1 bits the loader acts on.
@@ -90,13 +96,13 @@ func (f *File) ImportsSymbol(name string) bool {
 const (
 	armEABIMask   = 0xff000000 // EF_ARM_EABIMASK
 	armEABIVer5   = 0x05000000 // EF_ARM_EABI_VER5
-	armFloatSoft  = 0x200      // EF_ARM_ABI_FLOAT_SOFT
-	armFloatHard  = 0x400      // EF_ARM_ABI_FLOAT_HARD
-	mipsABI2      = 0x20       // EF_MIPS_ABI2: n32
-	mipsNaN2008   = 0x400      // EF_MIPS_NAN2008
-	mipsFP64      = 0x200      // EF_MIPS_FP64: the old O32 FP64 ABI
-	riscvFloatABI = 0x6        // EF_RISCV_FLOAT_ABI
-	ppc64ABI      = 0x3        // EF_PPC64_ABI: 1 = ELFv1, 2 = ELFv2
+	armFloatSoft  = ldcache.EFARMABIFloatSoft
+	armFloatHard  = ldcache.EFARMABIFloatHard
+	mipsABI2      = ldcache.EFMIPSABI2
+	mipsNaN2008   = ldcache.EFMIPSNaN2008
+	mipsFP64      = 0x200 // EF_MIPS_FP64: the old O32 FP64 ABI
+	riscvFloatABI = 0x6   // EF_RISCV_FLOAT_ABI
+	ppc64ABI      = 0x3   // EF_PPC64_ABI: 1 = ELFv1, 2 = ELFv2
 	armFloatFlags = armFloatSoft | armFloatHard
 )
 

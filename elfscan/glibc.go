@@ -86,6 +86,11 @@ func (cl *closure) startInterp(root *node) {
 	if cl.out.Flavor == FlavorMusl {
 		c = cl.try(raw, muslVerdict)
 	}
+	if c.found && c.verdict == accept && c.file.phdrsRefused != "" {
+		// The kernel maps the interpreter with the same limits as the
+		// program (load_elf_interp).
+		c.verdict, c.reason = fail, c.file.phdrsRefused+": the kernel's execve refuses it as an interpreter"
+	}
 	if !c.found || c.verdict != accept {
 		reason, p := c.reason, ""
 		if c.found {
@@ -267,8 +272,9 @@ func (cl *closure) underSystemDir(p string) bool {
 
 // searchDirs is open_path: in each directory, the glibc-hwcaps
 // subdirectories of the selected levels, best first, then the directory.
-// A file of another class or machine is passed over; a file the loader
-// cannot read stops the search.
+// A file of another class or machine is passed over, and so is one that
+// open refuses with EACCES; any other file the loader cannot read stops
+// the search.
 func (cl *closure) searchDirs(dirs []string, name string) (candidate, string, string) {
 	for _, d := range dirs {
 		for _, l := range cl.levels {

@@ -17,6 +17,7 @@ const (
 
 var stepNames = [...]string{"root", "interpreter", "path", "rpath", "library-path", "runpath", "ld.so.cache", "default", "loader"}
 
+// String is the step's name as deps prints it: "ld.so.cache", "runpath"…
 func (s Step) String() string {
 	if s == StepHostLoader {
 		return "host-loader"

@@ -4,15 +4,14 @@ import (
 	"debug/elf"
 	"path"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/elfscan/ldcache"
 )
 
 // What the loader knows about the machine it was built for: these values
 // are compiled into ld.so (the multiarch triplet of the default directories
 // and of $LIB) or come from the kernel (AT_PLATFORM for $PLATFORM), so an
 // emulation derives them from the program's ELF header.
-
-// efARMABIFloatHard is EF_ARM_ABI_FLOAT_HARD in e_flags: armhf.
-const efARMABIFloatHard = 0x400
 
 // Triplet returns Debian's multiarch triplet for programs of f's class,
 // byte order and machine ("x86_64-linux-gnu", "aarch64-linux-gnu"…), or ""
@@ -34,7 +33,7 @@ func Triplet(f *File) string {
 		}
 		return "aarch64-linux-gnu"
 	case elf.EM_ARM:
-		if f.EFlags&efARMABIFloatHard != 0 {
+		if f.EFlags&ldcache.EFARMABIFloatHard != 0 {
 			return "arm-linux-gnueabihf"
 		}
 		return "arm-linux-gnueabi"

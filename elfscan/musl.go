@@ -177,7 +177,8 @@ func (cl *closure) muslSearch(req *node, name string) (candidate, Step, string) 
 	return candidate{}, 0, ""
 }
 
-// muslPathOpen is path_open: the first directory where name opens wins.
+// muslPathOpen is path_open: the first directory where name opens wins;
+// ENOENT, ENOTDIR, EACCES and ENAMETOOLONG go on to the next.
 // stop is true when an error other than "not there" ends the search.
 func (cl *closure) muslPathOpen(dirs []string, name string) (candidate, string, bool) {
 	for _, d := range dirs {
@@ -186,7 +187,7 @@ func (cl *closure) muslPathOpen(dirs []string, name string) (candidate, string, 
 			continue // does not fit musl's buffer: skipped
 		}
 		c := cl.try(cl.abs(raw), muslVerdict)
-		if c.found {
+		if c.found && c.verdict != skip { // skip: open said EACCES, which path_open passes over
 			return c, d, false
 		}
 		if c.pi != nil && c.pi.err != nil && errors.Is(c.pi.err, ErrLoop) {

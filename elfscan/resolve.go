@@ -19,6 +19,7 @@ const (
 	FlavorMusl                // musl's ld-musl-*.so.1
 )
 
+// String is the flavour's name: "auto", "glibc" or "musl".
 func (f Flavor) String() string {
 	if f < 0 || int(f) >= 3 {
 		return "unknown"
@@ -69,8 +70,14 @@ func WithWorkDir(dir string) Option { return func(r *Resolver) { r.workDir = Cle
 //
 // It is off by default because the real loader never reads ld.so.conf: in
 // a root without a cache it searches only the default directories, and
-// that is what the default emulation does.
+// that is what the default emulation does. The collector gives an image
+// resolved so a cache made from ld.so.conf, not the root's.
 func WithLdSoConf(on bool) Option { return func(r *Resolver) { r.ldSoConf = on } }
+
+// LdSoConf reports whether step 4 reads ld.so.conf (WithLdSoConf): the
+// libraries found through it are then where a new cache would put them,
+// not the root's /etc/ld.so.cache.
+func (r *Resolver) LdSoConf() bool { return r.ldSoConf }
 
 // WithImports(false) leaves the dynamic symbol tables unread: the closure
 // is the same, but no File has Imports. What only needs the loader's
@@ -414,7 +421,12 @@ func (cl *closure) try(raw string, judge func(*File, []byte) (verdict, string)) 
 	c.pi, c.found = pi, true
 	fi := cl.r.info(pi.real)
 	if fi.hdrErr != nil {
+		// glibc's open_path and musl's path_open go on to the next
+		// directory when open fails with EACCES, and stop on other errors.
 		c.verdict, c.reason = fail, fi.hdrErr.Error()
+		if fi.denied {
+			c.verdict = skip
+		}
 		return c
 	}
 	if c.verdict, c.reason = judge(cl.prog, fi.head); c.verdict != accept {

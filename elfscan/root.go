@@ -167,57 +167,13 @@ func (r *Root) ResolveParent(p string) (string, []Link, error) {
 	return real, links, nil
 }
 
-// walk resolves the clean absolute path p. followLast says whether a symlink
-// in the last component is followed. Every link followed is appended to
-// links, whose length also bounds the walk (ELOOP past maxLinks).
+// walk resolves the clean absolute path p in the root (Walk, with what the
+// kernel says of each path, asked once).
 func (r *Root) walk(p string, links *[]Link, followLast bool) (string, error) {
-	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	cur := "/"
-	for i, name := range parts {
-		switch name {
-		case "", ".":
-			continue
-		case "..":
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, name)
-		last := i == len(parts)-1
-		n := r.lookupNode(next)
-		if n.err != nil {
-			return "", n.err
-		}
-		if n.mode&fs.ModeSymlink == 0 || (last && !followLast) {
-			if !last && !n.mode.IsDir() {
-				return "", unix.ENOTDIR
-			}
-			cur = next
-			continue
-		}
-		if len(*links) >= maxLinks {
-			return "", ErrLoop
-		}
-		target := n.target
-		*links = append(*links, Link{Path: next, Target: target})
-		// Joined without lexical cleaning: "dir/.." must go up from where
-		// dir really leads, as the kernel does.
-		base := target
-		if !strings.HasPrefix(target, "/") {
-			base = cur + "/" + target
-		}
-		// The target is walked by the same code, so ".." in it stops at
-		// the root and an absolute target starts again at the root.
-		resolved, err := r.walk(base, links, true)
-		if err != nil {
-			return "", err
-		}
-		rest := strings.Join(parts[i+1:], "/")
-		if rest == "" {
-			return resolved, nil
-		}
-		return r.walk(resolved+"/"+rest, links, followLast)
-	}
-	return cur, nil
+	return Walk(p, followLast, links, func(q string) (Node, error) {
+		n := r.lookupNode(q)
+		return Node{Mode: n.mode, Target: n.target}, n.err
+	})
 }
 
 // Lstat describes p without following a final symlink.

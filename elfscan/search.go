@@ -36,6 +36,7 @@ type pathInfo struct {
 type fileInfo struct {
 	head    []byte // the first bytes of the file (up to an ELF header's size)
 	hdrErr  error  // the file cannot be read at all
+	denied  bool   // hdrErr is EACCES from open: the loaders search on
 	scanned bool
 	file    *File
 	scanErr error
@@ -213,6 +214,7 @@ func readInfo(root *Root, real string, withImports bool) *fileInfo {
 	fd, size, err := root.openFD(real)
 	if err != nil {
 		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
+		fi.denied = errors.Is(err, unix.EACCES)
 		return fi
 	}
 	defer unix.Close(fd)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -29,8 +29,43 @@ import (
 // From an index, the image of the platform is picked. An image of another
 // platform is an error.
 func LoadBase(ctx context.Context, ref string, platform collector.Platform, opts ...remote.Option) (v1.Image, error) {
-	var img v1.Image
-	var err error
+	img, err := load(ctx, ref, platform, opts)
+	shown, _ := redact(ref)
+	if err != nil {
+		return nil, fmt.Errorf("base %s: %w", shown, err)
+	}
+	if err := checkPlatform(img, platform, "base "+shown); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// LoadSource returns the image ref names, in the forms LoadBase reads, as
+// the source of a minified image. A nil platform picks the host's from an
+// index, or else the only image there is, of whatever platform: a foreign
+// image is read, not run.
+func LoadSource(ctx context.Context, ref string, platform *collector.Platform, opts ...remote.Option) (v1.Image, error) {
+	p := collector.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	if platform != nil {
+		p = *platform
+	}
+	img, err := load(ctx, ref, p, opts)
+	shown, _ := redact(ref)
+	if err != nil {
+		return nil, fmt.Errorf("image: %s: %w", shown, err)
+	}
+	if platform != nil && checkPlatform(img, p, "") != nil {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("image: %s: %w", shown, err)
+		}
+		return nil, fmt.Errorf("image: %s is %s, not %s", shown, collector.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, p)
+	}
+	return img, nil
+}
+
+// load reads ref as LoadBase says, picking platform from an index.
+func load(ctx context.Context, ref string, platform collector.Platform, opts []remote.Option) (img v1.Image, err error) {
 	if path, tag, ok := splitPath(ref); !ok {
 		img, err = remoteBase(ctx, ref, platform, opts)
 	} else if st, serr := os.Stat(path); serr != nil {
@@ -40,13 +75,7 @@ func LoadBase(ctx context.Context, ref string, platform collector.Platform, opts
 	} else {
 		img, err = tarballBase(path, tag)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", ref, err)
-	}
-	if err := checkPlatform(img, platform, "base "+ref); err != nil {
-		return nil, err
-	}
-	return img, nil
+	return img, err
 }
 
 // splitPath splits ref as PATH or PATH:TAG when it names something on
@@ -165,6 +194,9 @@ func tarballBase(file, tag string) (v1.Image, error) {
 	var t *name.Tag
 	if tag != "" {
 		// The tag is how docker save named the image, repository included.
+		if err := checkReference(tag); err != nil {
+			return nil, err
+		}
 		nt, err := name.NewTag(tag)
 		if err != nil {
 			return nil, err
@@ -195,30 +227,4 @@ func checkPlatform(img v1.Image, platform collector.Platform, what string) error
 
 func v1Platform(p collector.Platform) v1.Platform {
 	return v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-}
-
-// parseReference parses a registry reference; one on a loopback host
-// (localhost, 127.0.0.0/8, ::1) is marked insecure, to be reached over
-// plain HTTP as docker does.
-func parseReference(ref string) (name.Reference, error) {
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return nil, err
-	}
-	if isLoopback(r.Context().RegistryStr()) {
-		return name.ParseReference(ref, name.Insecure)
-	}
-	return r, nil
-}
-
-func isLoopback(registry string) bool {
-	host := registry
-	if h, _, err := net.SplitHostPort(registry); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

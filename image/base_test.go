@@ -62,7 +62,7 @@ func TestLoadBase(t *testing.T) {
 		{file + ":other:1", amd64, "base " + file + ":other:1: not a docker tarball: tag other:1 not found in tarball"},
 		{dir, amd64, "base " + dir + ": not an OCI layout (no index.json)"},
 		{"./nothere", amd64, "base ./nothere: no such file or directory"},
-		{"not a ref!!", amd64, "base not a ref!!: could not parse reference: not a ref!!"},
+		{"not a ref!!", amd64, `base not a ref!!: repository path component "not a ref!!" is not canonical (lowercase letters and digits, separated by one of . _ __ or dashes; components separated by one /)`},
 	} {
 		_, err := LoadBase(t.Context(), c.ref, c.p)
 		wantError(t, err, c.err)

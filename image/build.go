@@ -71,7 +71,7 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	created := v1.Time{Time: o.layer.mtime}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:   layer,
-		History: v1.History{Created: created, CreatedBy: CreatedBy},
+		History: v1.History{Created: created, CreatedBy: CreatedBy, Comment: o.source.comment()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
@@ -83,12 +83,16 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture, cf.Variant = platform.OS, platform.Architecture, platform.Variant
 	cf.Created = created
+	o.source.apply(&cf.Config)
 	o.config(&cf.Config, plan)
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	if len(o.annotations) > 0 {
-		img = mutate.Annotations(img, o.annotations).(v1.Image)
+	if a := merge(o.source.annotations(), o.annotations); len(a) > 0 {
+		img = mutate.Annotations(img, a).(v1.Image)
+	}
+	if len(o.sboms) > 0 {
+		img = &attached{Image: img, sboms: o.sboms}
 	}
 	return img, nil
 }
@@ -141,7 +145,7 @@ func asOCI(base v1.Image) (v1.Image, error) {
 // config sets the run-time config over the base's.
 func (o *buildOptions) config(c *v1.Config, plan *collector.Plan) {
 	entrypoint := o.entrypoint
-	if entrypoint == nil && len(plan.Programs) > 0 {
+	if entrypoint == nil && len(plan.Programs) > 0 && o.source == nil {
 		entrypoint = []string{plan.Programs[0]}
 	}
 	if entrypoint != nil {

@@ -46,4 +46,13 @@
 // and renamed into place only when all are written (registries, which
 // cannot be undone, are pushed after the local outputs are written). See
 // OCILayout for what adding to an existing layout guarantees.
+//
+// # SBOMs
+//
+// WithSBOM attaches SBOMs (package sbom makes them) to the image Build
+// makes; Write puts each beside it as an OCI referrer whose subject is
+// the image: in index.json of a layout, and in a registry by its
+// referrers API or, where it has none, the referrers tag schema and the
+// sha256-DIGEST.sbom tag of cosign and ko (WithAttachedReport says which).
+// Referrers returns those manifests.
 package image

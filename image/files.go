@@ -23,8 +23,11 @@ import (
 func Tarball(file, tag string) Output {
 	o := &tarballOutput{file: file}
 	if tag != "" {
-		t, err := name.NewTag(tag)
-		o.tag, o.err = &t, err
+		// checkReference first: name's errors repeat a password.
+		if o.err = checkReference(tag); o.err == nil {
+			t, err := name.NewTag(tag)
+			o.tag, o.err = &t, err
+		}
 	}
 	return o
 }

@@ -48,7 +48,7 @@ type layer struct {
 }
 
 func newLayer(plan *collector.Plan, o layerOptions, mt types.MediaType) (*layer, error) {
-	l := &layer{mediaType: mt, compression: o.compression, data: &spool{}}
+	l := &layer{mediaType: mt, compression: o.compression, data: &spool{limit: o.spoolLimit}}
 	compressed := sha256.New()
 	zw, err := o.compressor(io.MultiWriter(l.data, compressed))
 	if err != nil {
@@ -97,6 +97,7 @@ type layerOptions struct {
 	compression compression.Compression
 	level       int
 	levelSet    bool
+	spoolLimit  int // bytes a layer keeps in memory (0: spoolMemory); tests lower it
 }
 
 func makeLayerOptions(opts []LayerOption) layerOptions {

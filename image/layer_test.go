@@ -298,17 +298,18 @@ func TestLayerCompressedOnce(t *testing.T) {
 func TestLayerSpoolsToFile(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	defer func(n int) { spoolMemory = n }(spoolMemory)
-	spoolMemory = 64 << 10
 	data := make([]byte, 1<<20)
 	rnd := rand.NewChaCha8([32]byte{})
 	rnd.Read(data)
 	plan := newPlan(file("/big", string(data), 0o644))
-	l, err := Layer(plan)
+	o := makeLayerOptions(nil)
+	o.spoolLimit = 64 << 10
+	mt, _ := o.mediaType()
+	l, err := newLayer(plan, o, mt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.(*layer).data.file == nil {
+	if l.data.file == nil {
 		t.Fatal("not spooled to a file")
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {

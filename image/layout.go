@@ -160,31 +160,25 @@ func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
 }
 
 // index adds img to p's index.json: in place of the image of the same
-// tag, or if it is not there yet. Its blobs are in p already, so layout
+// tag, or if it is not there yet; then its referrers (WithSBOM), each once. Its blobs are in p already, so layout
 // only writes index.json.
 func (o *layoutOutput) index(p layout.Path, img v1.Image) error {
+	if err := o.indexImage(p, img); err != nil {
+		return err
+	}
+	return writeLayoutReferrers(p, img)
+}
+
+func (o *layoutOutput) indexImage(p layout.Path, img v1.Image) error {
+	opts, err := referrerIndexOptions(img)
+	if err != nil {
+		return err
+	}
 	if o.tag != "" {
 		return p.ReplaceImage(img, match.Annotation(refNameAnnotation, o.tag),
-			layout.WithAnnotations(map[string]string{refNameAnnotation: o.tag}))
+			append(opts, layout.WithAnnotations(map[string]string{refNameAnnotation: o.tag}))...)
 	}
-	digest, err := img.Digest()
-	if err != nil {
-		return err
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return err
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return err
-	}
-	for _, d := range im.Manifests {
-		if d.Digest == digest {
-			return nil
-		}
-	}
-	return p.AppendImage(img)
+	return appendOnce(p, img, opts...)
 }
 
 // moveBlobs renames every blob of the layout from into the layout to. A

@@ -83,6 +83,8 @@ type buildOptions struct {
 	workingDir  *string
 	labels      map[string]string
 	annotations map[string]string
+	source      *sourceOptions
+	sboms       []attachment // WithSBOM
 }
 
 // WithBase builds on img instead of an empty image. Its platform must be

@@ -205,8 +205,8 @@ func TestWriteNothingOnFailure(t *testing.T) {
 		out Output
 		err string
 	}{
-		{Registry("not a ref!!"), "registry not a ref!!: could not parse reference: not a ref!!"},
-		{Tarball(filepath.Join(dir, "t.tar"), "Bad Tag"), "tarball " + dir + "/t.tar: bad tag: repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Bad Tag"},
+		{Registry("not a ref!!"), `registry not a ref!!: repository path component "not a ref!!" is not canonical (lowercase letters and digits, separated by one of . _ __ or dashes; components separated by one /)`},
+		{Tarball(filepath.Join(dir, "t.tar"), "Bad Tag"), "tarball " + dir + "/t.tar: bad tag: repository path component \"Bad Tag\" is not canonical (lowercase letters and digits, separated by one of . _ __ or dashes; components separated by one /)"},
 		{Registry("127.0.0.1:1/fromscratch:test"), `registry 127.0.0.1:1/fromscratch:test: Get "https://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused; Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused`},
 		{OCILayout("/nonexistent/oci", "x"), "OCI layout /nonexistent/oci: cannot write in /nonexistent: no such file or directory"},
 		{OCILayout("/proc/oci", "x"), "OCI layout /proc/oci: cannot write in /proc: no such file or directory"},

@@ -18,6 +18,7 @@ type PushOption func(*pushOptions)
 type pushOptions struct {
 	progress io.Writer
 	remote   []remote.Option
+	attached func(ReferrersMethod) // WithAttachedReport
 }
 
 // WithProgress prints the push's progress to w, a line at most every
@@ -38,7 +39,8 @@ func WithRemoteOptions(opts ...remote.Option) PushOption {
 // helpers), over plain HTTP for a loopback registry (localhost,
 // 127.0.0.0/8, ::1).
 func Registry(ref string, opts ...PushOption) Output {
-	o := &registryOutput{name: ref}
+	shown, _ := redact(ref) // the name printed: never a password
+	o := &registryOutput{name: shown}
 	for _, opt := range opts {
 		opt(&o.opts)
 	}
@@ -63,10 +65,11 @@ func (o *registryOutput) check() error {
 }
 
 func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
-	opts := append([]remote.Option{
+	base := append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain),
 	}, o.opts.remote...)
+	opts := base[:len(base):len(base)]
 	if o.opts.progress != nil {
 		updates := make(chan v1.Update, 64)
 		stop := printProgress(o.opts.progress, o.name, updates)
@@ -75,6 +78,12 @@ func (o *registryOutput) stage(ctx context.Context, img v1.Image) (*staged, erro
 	}
 	if err := remote.Write(o.ref, img, opts...); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
+	}
+	// Without the progress: remote.Write closed its channel.
+	if method, err := pushReferrers(o.ref, img, base); err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	} else if method != "" && o.opts.attached != nil {
+		o.opts.attached(method)
 	}
 	nothing := func() error { return nil }
 	return &staged{commit: nothing, abort: func() {}}, nil

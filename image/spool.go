@@ -7,21 +7,32 @@ import (
 )
 
 // spoolMemory is how many bytes a spool keeps in memory before it moves
-// them to a temporary file (a variable for tests).
-var spoolMemory = 32 << 20
+// them to a temporary file.
+const spoolMemory = 32 << 20
 
 // A spool holds bytes written once and read any number of times, even at
 // the same time: in memory while small, then in a temporary file that is
 // unlinked as soon as it is created, so nothing is left on disk whatever
 // happens to the process; the file closes when the spool is collected.
 type spool struct {
-	mem  []byte
-	file *os.File
-	size int64
+	// limit is spoolMemory, or less in tests; 0 is spoolMemory.
+	limit int
+	mem   []byte
+	file  *os.File
+	size  int64
 }
 
+func (s *spool) memoryLimit() int {
+	if s.limit > 0 {
+		return s.limit
+	}
+	return spoolMemory
+}
+
+// Write appends p, in memory while the spool holds at most memoryLimit
+// bytes, then to its temporary file.
 func (s *spool) Write(p []byte) (int, error) {
-	if s.file == nil && len(s.mem)+len(p) > spoolMemory {
+	if s.file == nil && len(s.mem)+len(p) > s.memoryLimit() {
 		f, err := os.CreateTemp("", "fromscratch-layer-*")
 		if err != nil {
 			return 0, err

@@ -10,8 +10,9 @@ type Sandbox struct {
 	// Isolate starts the program in new mount, PID, network, UTS and
 	// IPC namespaces, as PID 1, with a fresh /proc, a read-only /sys,
 	// and a /dev tmpfs holding null, zero, full, random, urandom and
-	// tty, bound from the host, then pivot_root into Root: what runc
-	// gives a container. The end of PID 1 ends every process of the
+	// tty, bound from the host, then pivot_root into Root, with
+	// Docker's default capabilities less CAP_MKNOD: what runc gives a
+	// container. The end of PID 1 ends every process of the
 	// run. Without Isolate the program is only chroot'ed into Root,
 	// which needs CAP_SYS_CHROOT and nothing else (what "docker
 	// build" allows); no process it leaves is spared either: the

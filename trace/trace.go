@@ -56,6 +56,7 @@ const (
 
 var opNames = [...]string{OpOpen: "open", OpExec: "exec", OpStat: "stat", OpAccess: "access", OpReadlink: "readlink", OpListDir: "listdir", OpMkdir: "mkdir", OpConnect: "connect", OpChdir: "chdir"}
 
+// String is the operation's name.
 func (o Op) String() string {
 	if int(o) < len(opNames) && opNames[o] != "" {
 		return opNames[o]
@@ -94,6 +95,7 @@ type Access struct {
 	Err syscall.Errno
 }
 
+// String is "PID COMM OP PATH", with "(write)" and "(dir)" when set.
 func (a Access) String() string {
 	s := fmt.Sprintf("%d %s %s %s", a.PID, a.Comm, a.Op, a.Path)
 	if a.Write {
@@ -130,5 +132,8 @@ type Error struct {
 	Err  error
 }
 
+// Error is "trace: PROG: reason".
 func (e *Error) Error() string { return "trace: " + e.Prog + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *Error) Unwrap() error { return e.Err }

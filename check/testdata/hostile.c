@@ -6,10 +6,14 @@
 //   loop            ignores SIGTERM and spins
 //   write MARKER    writes to its own file, /etc/hosts, creates /escaped
 //                   and tries to leave the chroot to create MARKER
+//   privileged      tries to mount a file system and to make a block
+//                   device; exits 1 if either worked
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,6 +70,12 @@ int main(int argc, char **argv) {
 		}
 		scribble(argv[2]);
 		return 0;
+	}
+	if (!strcmp(argv[1], "privileged")) {
+		mkdir("/mnt", 0755);
+		int mounted = mount("tmpfs", "/mnt", "tmpfs", 0, "") == 0;
+		int made = mknod("/disk", S_IFBLK | 0600, makedev(8, 0)) == 0;
+		return mounted || made;
 	}
 	return 2;
 }

@@ -23,7 +23,8 @@ type checkFlags struct {
 	entrypointSet, cmdSet bool
 	env                   []string
 	user, workdir         string
-	reportOnly            bool // deps: --fix is refused
+	base                  string // image --base: its files are not in the sandbox
+	reportOnly            bool   // deps: --fix is refused
 }
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
@@ -58,7 +59,7 @@ func (f *checkFlags) image(i *imageFlags) {
 	f.entrypoint, f.cmd = i.entrypoint, i.cmd
 	f.entrypointSet, f.cmdSet = i.entrypointSet, i.cmdSet
 	f.env, f.workdir = i.env, i.workdir
-	f.user = i.user
+	f.user, f.base = i.user, i.base
 	if i.nonroot {
 		f.user = "65532:65532"
 	}
@@ -130,6 +131,9 @@ func (f *checkFlags) collect(paths, progArgs []string, copts []collector.Option)
 	}
 	if rep.Degraded != "" {
 		fmt.Fprintf(errw, "fromscratch: check: sandbox: %s\n", rep.Degraded)
+	}
+	if f.base != "" {
+		fmt.Fprintf(errw, "fromscratch: check: sandbox: the files and environment of --base %s are not in it, only the plan's\n", f.base)
 	}
 	problems := rep.Problems()
 	for _, p := range problems {

@@ -21,6 +21,7 @@ import (
 // collectFlags are the flags of every command that builds a Plan.
 type collectFlags struct {
 	resolveFlags
+	fromFlags
 	add          []string
 	dlopen       []string
 	exclude      []string
@@ -40,19 +41,20 @@ type collectFlags struct {
 
 func (f *collectFlags) register(fs *pflag.FlagSet) {
 	f.resolveFlags.register(fs)
+	f.fromFlags.register(fs)
 	fs.StringArrayVar(&f.add, "add", nil, "add the file or directory tree `SRC[:DST]` of the root (at DST in the image); ELF files among them bring their closure; repeatable")
 	fs.StringArrayVar(&f.dlopen, "dlopen", nil, "add a library the program dlopens, by `NAME` (searched as the loader would) or PATH, with its closure; repeatable")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "keep image paths matching `PATTERN` out (glob; ** for any depth; relative patterns match path ends); repeatable")
 	fs.BoolVar(&f.noAuto, "no-auto", false, "add nothing the loader does not show (no NSS, gconv, libgcc_s, certificates, locales, package configuration, dlopen notes, passwd, /tmp)")
 	fs.BoolVar(&f.tzdata, "tzdata", false, "add the root's time zone database (/usr/share/zoneinfo)")
 	fs.StringSliceVar(&f.charsets, "charsets", nil, "iconv character sets whose gconv modules to add when a program uses iconv (`LIST`, comma-separated; \"all\"; default: common ones)")
-	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath, ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
+	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath(), ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
 	fs.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777) even when no program shows it makes temporary files (static programs, Go, Python)")
 	fs.BoolVar(&f.users, "users", false, "add /etc/passwd and /etc/group (root, nobody, nonroot 65532) even when no program shows it looks users up")
 	fs.BoolVar(&f.packages, "package-metadata", false, "add /var/lib/dpkg/status.d/PACKAGE for each Debian package of the root owning a file of the image, and /etc/os-release, so that scanners (Trivy, Grype, Syft) see them")
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
-	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only)")
+	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only; credentials and your home left out)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
 	f.rules.register(fs)
 	f.checks.register(fs)
@@ -70,7 +72,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if err != nil {
 		return nil, err
 	}
-	opts := []collector.Option{collector.WithResolver(ropts...)}
+	opts := append([]collector.Option{collector.WithResolver(ropts...)}, f.fromOptions()...)
 	for _, a := range f.add {
 		src, dst := collector.ParseAdd(a)
 		opts = append(opts, collector.WithAdd(src, dst))
@@ -114,7 +116,22 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 		}
 		opts = append(opts, collector.WithTraced(traced...))
 	}
-	return f.checks.collect(paths, progArgs, opts)
+	if f.allowMissing {
+		opts = append(opts, collector.WithAllowMissing())
+	}
+	plan, err := f.checks.collect(paths, progArgs, opts)
+	var missing *collector.MissingError
+	if errors.As(err, &missing) {
+		for _, m := range missing.Missing {
+			fmt.Fprintln(errw, m.String())
+		}
+		n := len(missing.Missing)
+		return nil, missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)", n, plural(n, "y", "ies"))}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 // loaderGraph is the loader's answer for the plan's programs (their ELF
@@ -124,16 +141,7 @@ func (f *collectFlags) loaderGraph(plan *collector.Plan) (*elfscan.Graph, error)
 	if f.resolver == "loader" {
 		return f.resolve(plan.Executables)
 	}
-	g := &elfscan.Graph{Root: plan.Graph.Root}
-	for _, p := range plan.Executables {
-		for _, c := range plan.Graph.Closures {
-			if c.Root.Path == p {
-				g.Closures = append(g.Closures, c)
-				break
-			}
-		}
-	}
-	return g, nil
+	return plan.Loader(), nil
 }
 
 // crossCheck asks the host's real loader for the closure of paths and
@@ -191,6 +199,9 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 		}
 		args, progArgs = args[:dash], args[dash:]
 	}
+	if args, err = f.stage(fs, args); err != nil {
+		return nil, nil, err
+	}
 	paths, err = f.rootPaths(args)
 	return paths, progArgs, err
 }
@@ -220,60 +231,25 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 	case res.ExitCode != 0:
 		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", prog, res.ExitCode)
 	}
-	return tracedFiles(res), nil
-}
-
-// tracedFiles gives each file of the run the reason the tracer finds best
-// ("opened by pid 12 (python3)"); a file only stat'ed is StatOnly: an ELF
-// file among those brings no closure.
-func tracedFiles(res *trace.Result) []collector.TracedFile {
-	explain := res.Explain()
-	files := res.Files()
-	out := make([]collector.TracedFile, 0, len(files))
-	for _, p := range files {
-		a := explain[p]
-		out = append(out, collector.TracedFile{Path: p, Reason: tracedReason(a), StatOnly: a.Op == trace.OpStat})
-	}
-	return out
-}
-
-func tracedReason(a trace.Access) string {
-	verb := map[trace.Op]string{
-		trace.OpOpen: "opened", trace.OpExec: "executed", trace.OpListDir: "listed", trace.OpStat: "stat'ed",
-	}[a.Op]
-	if verb == "" {
-		return "traced"
-	}
-	if a.Comm == "" {
-		// The exec of the traced program itself, by the tracer's helper.
-		return fmt.Sprintf("%s by --trace (pid %d)", verb, a.PID)
-	}
-	return fmt.Sprintf("%s by pid %d (%s)", verb, a.PID, a.Comm)
+	return collector.FromTrace(res), nil
 }
 
 // printWarnings prints the plan's warnings: after the work is done, so
 // that a failure is one line.
 func printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
-		fmt.Fprintf(errw, "fromscratch: warning: %s\n", w)
+		fmt.Fprintf(errw, "fromscratch: warning: %s\n", flagText(w))
 	}
 }
 
-// checkPlan refuses a plan with missing libraries unless --allow-missing:
-// writing an image that cannot start is the silent wrong answer we never
-// give.
+// checkPlan checks the plan against the host's loader with
+// --resolver=loader. (Collect itself refuses a plan with missing libraries
+// unless --allow-missing.)
 func (f *collectFlags) checkPlan(plan *collector.Plan) error {
 	if f.resolver == "loader" {
 		if err := f.crossCheck(plan.Executables, plan.Graph); err != nil {
 			return err
 		}
-	}
-	if plan.Graph == nil || f.allowMissing {
-		return nil
-	}
-	if err := reportMissing(plan.Graph); err != nil {
-		return fmt.Errorf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)",
-			len(plan.Graph.Missing()), plural(len(plan.Graph.Missing()), "y", "ies"))
 	}
 	return nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path"
 	"sort"
 	"strings"
 
@@ -38,6 +36,7 @@ it, after everything that was found, and the exit status is 1.`,
 		cf.register(fs)
 		cf.checks.reportOnly = true
 		return func([]string) error {
+			defer cf.closeFrom()
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}
@@ -61,6 +60,8 @@ it, after everything that was found, and the exit status is 1.`,
 				}
 			}
 			if g == nil {
+				// deps shows what is missing: it is not an error here.
+				cf.allowMissing = true
 				if p, err = cf.plan(fs, errw); err != nil {
 					return err
 				}
@@ -87,7 +88,7 @@ it, after everything that was found, and the exit status is 1.`,
 			if p != nil {
 				printWarnings(p)
 			}
-			return reportMissing(g)
+			return reportMissing(g, p)
 		}
 	},
 }
@@ -99,32 +100,13 @@ func btoi(b bool) int {
 	return 0
 }
 
-// extras are the plan's files and links that the loader's closure g does
-// not account for: what rootfs adds beyond the loader.
-func extras(p *collector.Plan, g *elfscan.Graph) []collector.Entry {
+// extras are the plan's files and links that the loader's closures do not
+// account for: what rootfs adds beyond the loader.
+func extras(p *collector.Plan, _ *elfscan.Graph) []collector.Entry {
 	if p == nil {
 		return nil
 	}
-	loader := map[string]bool{}
-	for _, o := range g.Objects() {
-		loader[o.Path], loader[o.RealPath] = true, true
-		for _, l := range o.Links {
-			loader[l.Path] = true
-		}
-	}
-	// A directory is shown when a rule added it for itself (a package's
-	// data directory, a service user's home), not as a parent or as part
-	// of a tree added whole, whose top has the same reasons.
-	why := map[string]string{}
-	var out []collector.Entry
-	for _, e := range p.Entries {
-		why[e.Path] = strings.Join(collector.Texts(e.Reasons), "; ")
-		if e.Kind == collector.Dir && e.Mode&fs.ModeSticky == 0 && (len(e.Reasons) == 0 || why[path.Dir(e.Path)] == why[e.Path]) || loader[e.Path] {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
+	return p.Extras()
 }
 
 // ownerSuffix is " [uid:gid]" for an entry not owned by root.
@@ -165,31 +147,24 @@ func targetSuffix(e *collector.Entry) string {
 	return ""
 }
 
-// reportMissing prints every missing library with the chain that needs it
-// and returns errMissing if there was one.
-func reportMissing(g *elfscan.Graph) error {
+// reportMissing prints every missing library of g and of the plan, once,
+// with the chain that needs it, and returns errMissing if there was one.
+func reportMissing(g *elfscan.Graph, p *collector.Plan) error {
 	missing := g.Missing()
+	if p != nil {
+		missing = append(missing, p.Missing()...)
+	}
+	printed := map[string]bool{}
 	for _, m := range missing {
-		fmt.Fprintf(errw, "%s (needed by %s): not found\n", m.Name, chainText(m.By))
+		if line := m.String(); !printed[line] {
+			printed[line] = true
+			fmt.Fprintln(errw, line)
+		}
 	}
 	if len(missing) > 0 {
 		return errMissing
 	}
 	return nil
-}
-
-// chainText renders "libbar.so.2 ← /usr/bin/app": the requester by the name
-// it was loaded as, then its loaders, the root by its path.
-func chainText(o *elfscan.Object) string {
-	var parts []string
-	for _, x := range o.Chain() {
-		if x.Parent == nil {
-			parts = append(parts, x.Path)
-		} else {
-			parts = append(parts, x.Name)
-		}
-	}
-	return strings.Join(parts, " ← ")
 }
 
 // writeTree prints each closure as lddtree does: every object under the

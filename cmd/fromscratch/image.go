@@ -22,7 +22,8 @@ var imageCommand = &command{
 	long: `Collects FILE as 'rootfs' does and writes it as one image layer, on an empty
 image (FROM scratch) or on --base, to any combination of an OCI layout
 (--oci-layout), a tarball that 'docker load' reads (--tarball) and a registry
-(--push). Prints the image digest.
+(--push). Prints the image digest. A library the loader would not find is an
+error (exit 1, nothing written) unless --allow-missing.
 
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
@@ -32,7 +33,10 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 		var f imageFlags
 		f.register(fs)
 		cf.register(fs)
-		return func([]string) error { return f.run(&cf, fs) }
+		return func([]string) error {
+			defer cf.closeFrom()
+			return f.run(&cf, fs)
+		}
 	},
 }
 
@@ -43,6 +47,7 @@ type imageFlags struct {
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
 	entrypointSet, cmdSet                           bool
+	sbom                                            sbomFlags
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -52,7 +57,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.push, "push", "", "push to the registry `REF` (credentials from docker login; plain HTTP for localhost)")
 	fs.StringVar(&f.digestFile, "digest-file", "", "write the image digest to `FILE`")
 	fs.StringVar(&f.base, "base", "", "build on the image `REF`: a registry reference, an OCI layout DIR[:TAG] or a docker tarball FILE[:TAG] (default: scratch)")
-	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers)")
+	fs.StringVar(&f.platform, "platform", "", "the image's `OS/ARCH[/VARIANT]` (default: from the programs' ELF headers); with --from, also the image picked from an index (default: this machine's, or the only one)")
 	fs.StringSliceVar(&f.entrypoint, "entrypoint", nil, "the entrypoint, `ARGS` comma-separated (default: the first program)")
 	fs.StringSliceVar(&f.cmd, "cmd", nil, "the default arguments, `ARGS` comma-separated")
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
@@ -64,6 +69,7 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "time of the image, in `SECONDS` since 1970, and the clamp of file times: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (not even the digest)")
+	f.sbom.register(fs)
 }
 
 func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
@@ -76,6 +82,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	}
 	mtime, err := sourceDateEpoch(f.epoch)
 	if err != nil {
+		return err
+	}
+	if err := f.sbom.parse(); err != nil {
 		return err
 	}
 	var opts []image.Option
@@ -113,6 +122,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		tag = "fromscratch:latest"
 	}
 	var outs []image.Output
+	var attachedBy image.ReferrersMethod // how --push attached the SBOMs
 	if f.ociLayout != "" {
 		outs = append(outs, image.OCILayout(f.ociLayout, tag))
 	}
@@ -124,6 +134,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if !f.quiet && isTerminal(os.Stderr) {
 			popts = append(popts, image.WithProgress(errw))
 		}
+		popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) { attachedBy = m }))
 		outs = append(outs, image.Registry(f.push, popts...))
 	}
 	if f.digestFile != "" {
@@ -159,6 +170,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		}
 		opts = append(opts, image.WithBase(base))
 	}
+	opts = append(opts, cf.imageOptions()...)
 	if f.entrypointSet {
 		opts = append(opts, image.WithEntrypoint(f.entrypoint...))
 	}
@@ -183,16 +195,30 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if len(annotations) > 0 {
 		opts = append(opts, image.WithAnnotations(annotations))
 	}
-	img, err := image.Build(plan, opts...)
+	sboms, err := f.sbom.make(plan, tag, mtime)
+	if err != nil {
+		return err
+	}
+	img, err := image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	if err != nil {
+		return err
+	}
+	commitSBOMs, abortSBOMs, err := sboms.stage()
 	if err != nil {
 		return err
 	}
 	digest, err := image.Write(context.Background(), img, outs...)
 	if err != nil {
+		abortSBOMs()
+		return err
+	}
+	if err := commitSBOMs(); err != nil {
 		return err
 	}
 	printWarnings(plan)
 	if !f.quiet {
+		cf.printSizes(img)
+		printAttached(f.push, digest, attachedBy)
 		fmt.Fprintln(out, digest)
 	}
 	return nil

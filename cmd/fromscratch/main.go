@@ -33,6 +33,13 @@ var commands = []*command{depsCommand, rootfsCommand, imageCommand, versionComma
 // complete; what is missing has been printed.
 var errMissing = errors.New("missing libraries")
 
+// missingError is errMissing with a message to print: rootfs and image
+// say that they wrote nothing, and exit 1 as deps does.
+type missingError struct{ msg string }
+
+func (e missingError) Error() string        { return e.msg }
+func (e missingError) Is(target error) bool { return target == errMissing }
+
 // usageError is a mistake in the command line: it prints with a hint to
 // --help.
 type usageError struct{ err error }
@@ -103,11 +110,14 @@ func runCommand(c *command, args []string) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, errMissing):
+		if err != errMissing {
+			fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, oneLine(err))
+		}
 		return exitMissing
 	case errors.As(err, &ue):
 		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
 	default:
-		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, oneLine(err))
+		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, flagText(oneLine(err)))
 	}
 	return exitError
 }

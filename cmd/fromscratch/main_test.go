@@ -131,13 +131,16 @@ func TestMissingLibrary(t *testing.T) {
 	if want := "libgone.so.1 (needed by " + app + "): not found"; !strings.Contains(stderr, want) {
 		t.Errorf("deps stderr %q does not say %q", stderr, want)
 	}
+	if n := strings.Count(stderr, "libgone.so.1"); n != 1 {
+		t.Errorf("deps stderr names libgone.so.1 %d times, want once: %q", n, stderr)
+	}
 	if !strings.Contains(stdout, "libc.so.6") {
 		t.Errorf("deps printed nothing of what was found: %q", stdout)
 	}
 
 	out := t.TempDir()
 	_, stderr, code = fromscratch(t, "rootfs", "-o", filepath.Join(out, "r"), app)
-	if code != exitError || !strings.Contains(stderr, "libgone.so.1") || !strings.Contains(stderr, "nothing written") {
+	if code != exitMissing || !strings.Contains(stderr, "libgone.so.1") || !strings.Contains(stderr, "nothing written") {
 		t.Errorf("rootfs with a missing library: exit %d, stderr %q", code, stderr)
 	}
 	emptyDir(t, out)

@@ -48,7 +48,7 @@ var realApps = []realApp{
 		run: func(t *testing.T, ref string) {
 			id := dockerServer(t, ref, "--", "-g", "daemon off;")
 			pid := containerPid(t, id)
-			body := probe(t, pid, "curl", "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "http://127.0.0.1/")
+			body := nsProbe(t, pid, "curl", "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "http://127.0.0.1/")
 			page, err := os.ReadFile("/var/www/html/index.nginx-debian.html")
 			if err != nil {
 				t.Fatal(err)
@@ -74,7 +74,7 @@ var realApps = []realApp{
 			pid := containerPid(t, id)
 			var got string
 			for i := 0; i < 50; i++ {
-				if got, _ = probeErr(pid, "redis-cli", "-h", "127.0.0.1", "ping"); got == "PONG\n" {
+				if got, _ = nsProbeErr(pid, "redis-cli", "-h", "127.0.0.1", "ping"); got == "PONG\n" {
 					break
 				}
 				time.Sleep(200 * time.Millisecond)
@@ -82,8 +82,8 @@ var realApps = []realApp{
 			if got != "PONG\n" {
 				t.Fatalf("redis-cli ping: %q; logs:\n%s", got, dockerLogs(t, id))
 			}
-			probe(t, pid, "redis-cli", "-h", "127.0.0.1", "set", "greeting", "héllo")
-			if got := probe(t, pid, "redis-cli", "-h", "127.0.0.1", "get", "greeting"); got != "héllo\n" {
+			nsProbe(t, pid, "redis-cli", "-h", "127.0.0.1", "set", "greeting", "héllo")
+			if got := nsProbe(t, pid, "redis-cli", "-h", "127.0.0.1", "get", "greeting"); got != "héllo\n" {
 				t.Errorf("redis-cli get: %q", got)
 			}
 			// The log file in the package's directory, owned by redis.
@@ -102,7 +102,7 @@ var realApps = []realApp{
 		run: func(t *testing.T, ref string) {
 			id := dockerServer(t, ref, "--", "-u", "memcache", "-l", "127.0.0.1", "-p", "11211")
 			pid := containerPid(t, id)
-			got := probe(t, pid, "bash", "-c", `for i in $(seq 50); do exec 3<>/dev/tcp/127.0.0.1/11211 && break; sleep 0.2; done; printf 'set k 0 0 5\r\nhello\r\nget k\r\nquit\r\n' >&3; cat <&3`)
+			got := nsProbe(t, pid, "bash", "-c", `for i in $(seq 50); do exec 3<>/dev/tcp/127.0.0.1/11211 && break; sleep 0.2; done; printf 'set k 0 0 5\r\nhello\r\nget k\r\nquit\r\n' >&3; cat <&3`)
 			if !strings.Contains(got, "STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n") {
 				t.Errorf("memcached set/get: %q", got)
 			}
@@ -398,9 +398,9 @@ func readInContainer(t *testing.T, id, p string) string {
 	return string(data)
 }
 
-// probeErr runs a host program (the package's client) in the network
+// nsProbeErr runs a host program (the package's client) in the network
 // namespace of the container's process pid.
-func probeErr(pid int, argv ...string) (string, error) {
+func nsProbeErr(pid int, argv ...string) (string, error) {
 	cmd := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(pid), "-n", "--"}, argv...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -411,9 +411,9 @@ func probeErr(pid int, argv ...string) (string, error) {
 	return out.String(), err
 }
 
-func probe(t *testing.T, pid int, argv ...string) string {
+func nsProbe(t *testing.T, pid int, argv ...string) string {
 	t.Helper()
-	out, err := probeErr(pid, argv...)
+	out, err := nsProbeErr(pid, argv...)
 	if err != nil {
 		t.Fatal(err)
 	}

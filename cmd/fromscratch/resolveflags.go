@@ -25,7 +25,7 @@ func (f *resolveFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.libraryPath, "library-path", nil, "`DIRS` (colon-separated) searched as LD_LIBRARY_PATH would be; repeatable. The tool's own LD_LIBRARY_PATH is never used")
 	fs.StringVar(&f.hwcaps, "hwcaps", "", "glibc-hwcaps `LEVEL` of the target CPU (e.g. x86-64-v3); default: the baseline every CPU runs")
 	fs.StringVar(&f.flavor, "loader", "auto", "loader rules: `auto` (from each file's interpreter), glibc or musl")
-	fs.BoolVar(&f.ldSoConf, "ld-so-conf", false, "search the directories of the root's /etc/ld.so.conf (and its includes) instead of its ld.so.cache, as if ldconfig had just run: for a sysroot without a cache or with a stale one")
+	fs.BoolVar(&f.ldSoConf, "ld-so-conf", false, "search the directories of the root's /etc/ld.so.conf (and its includes) instead of its ld.so.cache, as if ldconfig had just run: for a sysroot without a cache or with a stale one (the image gets a cache made from it)")
 	fs.StringVar(&f.resolver, "resolver", "emulate", "`HOW` to resolve: emulate (read ELF, never execute) or loader (ask the host's real loader: EXECUTES the file's interpreter; host files only)")
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -18,22 +19,28 @@ way, and what it needs at run time that the loader does not show (NSS and
 gconv modules, libgcc_s, CA certificates, passwd/group, /tmp), into DIR.
 
 DIR is built beside itself and renamed at the end: a failure leaves nothing.
-A library the loader would not find is an error (exit 1) unless
---allow-missing.`,
+A library the loader would not find is an error (exit 1, nothing written)
+unless --allow-missing.`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var output, epoch string
 		var force bool
+		var sf sbomFlags
 		fs.StringVarP(&output, "output", "o", "", "write the root filesystem to `DIR` (required)")
 		fs.BoolVar(&force, "force", false, "replace DIR if it is not empty")
 		fs.StringVar(&epoch, "source-date-epoch", "", "clamp file times to `SECONDS` since 1970: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 		cf.register(fs)
+		sf.register(fs)
 		return func([]string) error {
+			defer cf.closeFrom()
 			if output == "" {
 				return usageError{fmt.Errorf("-o DIR is required")}
 			}
 			mtime, err := sourceDateEpoch(epoch)
 			if err != nil {
+				return err
+			}
+			if err := sf.parse(); err != nil {
 				return err
 			}
 			plan, err := cf.plan(fs, out)
@@ -47,7 +54,19 @@ A library the loader would not find is an error (exit 1) unless
 			if force {
 				opts = append(opts, collector.WithForce())
 			}
+			sboms, err := sf.make(plan, filepath.Base(filepath.Clean(output)), mtime)
+			if err != nil {
+				return err
+			}
+			commitSBOMs, abortSBOMs, err := sboms.stage()
+			if err != nil {
+				return err
+			}
 			if err := collector.WriteDir(plan, output, opts...); err != nil {
+				abortSBOMs()
+				return err
+			}
+			if err := commitSBOMs(); err != nil {
 				return err
 			}
 			printWarnings(plan)

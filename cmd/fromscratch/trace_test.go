@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/internal/testenv"
 	"github.com/fromscratch/fromscratch/trace"
 )
@@ -273,14 +274,14 @@ func TestTracedReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	reasons := map[string]string{}
-	for _, f := range tracedFiles(res) {
+	for _, f := range collector.FromTrace(res) {
 		reasons[f.Path] = f.Reason
 		if f.StatOnly {
 			reasons[f.Path] += " (stat only)"
 		}
 	}
 	for p, want := range map[string]string{
-		"/bin/sh":             `^executed by --trace \(pid \d+\)$`,
+		"/bin/sh":             `^executed by the traced run \(pid \d+\)$`,
 		"/usr/bin/ls":         `^executed by pid \d+ \(sh\)$`,
 		"/etc/debian_version": `^stat'ed by pid \d+ \(sh\) \(stat only\)$`,
 		dir:                   `^listed by pid \d+ \(ls\)$`,

@@ -34,18 +34,15 @@ const emCSKY elf.Machine = 252
 
 // ELF e_flags bits that select the ABI.
 const (
-	efARMABIFloatHard = 0x400 // EF_ARM_ABI_FLOAT_HARD (EF_ARM_VFP_FLOAT)
-	efMIPSABI2        = 0x20  // EF_MIPS_ABI2: n32
-	efMIPSNaN2008     = 0x400 // EF_MIPS_NAN2008
-	efRISCVFloatABI   = 0x6   // EF_RISCV_FLOAT_ABI
-	efRISCVSoft       = 0x0
-	efRISCVSingle     = 0x2
-	efRISCVDouble     = 0x4
-	efLArchABIMask    = 0x7  // EF_LARCH_ABI_MODIFIER_MASK
-	efLArchObjABIV1   = 0x40 // EF_LARCH_OBJABI_V1, ignored by ldconfig
-	efLArchSoft       = 0x1
-	efLArchSingle     = 0x2
-	efLArchDouble     = 0x3
+	efRISCVFloatABI = 0x6 // EF_RISCV_FLOAT_ABI
+	efRISCVSoft     = 0x0
+	efRISCVSingle   = 0x2
+	efRISCVDouble   = 0x4
+	efLArchABIMask  = 0x7  // EF_LARCH_ABI_MODIFIER_MASK
+	efLArchObjABIV1 = 0x40 // EF_LARCH_OBJABI_V1, ignored by ldconfig
+	efLArchSoft     = 0x1
+	efLArchSingle   = 0x2
+	efLArchDouble   = 0x3
 )
 
 // generic is the ABI of sysdeps/generic/dl-cache.h: libc6 or plain ELF.
@@ -91,7 +88,7 @@ func ABIFor(machine elf.Machine, class elf.Class, eflags uint32) (ABI, bool) {
 	case elf.EM_ARM:
 		if is32 {
 			f := FlagELFLibc6 | FlagARMLibSF
-			if eflags&efARMABIFloatHard != 0 {
+			if eflags&EFARMABIFloatHard != 0 {
 				f = FlagELFLibc6 | FlagARMLibHF
 			}
 			return ABI{Flags: f, Compat: FlagELFLibc6, DefaultID: FlagELFLibc6, UnsignedChar: true}, true
@@ -124,15 +121,15 @@ func ABIFor(machine elf.Machine, class elf.Class, eflags uint32) (ABI, bool) {
 			return only(FlagIA64Lib64, false), true
 		}
 	case elf.EM_MIPS, elf.EM_MIPS_RS3_LE:
-		nan2008 := eflags&efMIPSNaN2008 != 0
+		nan2008 := eflags&EFMIPSNaN2008 != 0
 		switch {
 		case is64 && nan2008:
 			return only(FlagMIPS64LibN64NaN2008, false), true
 		case is64:
 			return only(FlagMIPS64LibN64, false), true
-		case is32 && eflags&efMIPSABI2 != 0 && nan2008:
+		case is32 && eflags&EFMIPSABI2 != 0 && nan2008:
 			return only(FlagMIPS64LibN32NaN2008, false), true
-		case is32 && eflags&efMIPSABI2 != 0:
+		case is32 && eflags&EFMIPSABI2 != 0:
 			return only(FlagMIPS64LibN32, false), true
 		case is32 && nan2008:
 			return only(FlagMIPSLib32NaN2008, false), true

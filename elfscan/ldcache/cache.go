@@ -24,6 +24,7 @@ const (
 	FormatCompat
 )
 
+// String is the format's name.
 func (f Format) String() string {
 	switch f {
 	case FormatNew:
@@ -146,6 +147,7 @@ type FormatError struct {
 	Msg  string
 }
 
+// Error says what is wrong with the cache file, and where.
 func (e *FormatError) Error() string {
 	name := "ld.so.cache"
 	if e.File != "" {

@@ -286,7 +286,7 @@ func TestLookupRules(t *testing.T) {
 		return c
 	}
 	i386 := mustABI(elf.EM_386, elf.ELFCLASS32, 0)
-	armhf := mustABI(elf.EM_ARM, elf.ELFCLASS32, efARMABIFloatHard)
+	armhf := mustABI(elf.EM_ARM, elf.ELFCLASS32, EFARMABIFloatHard)
 	hf := FlagELFLibc6 | FlagARMLibHF
 	check := func(c *Cache, name string, abi ABI, hwcaps []string, want string) {
 		t.Helper()

@@ -110,14 +110,14 @@ func MuslArch(machine elf.Machine, class elf.Class, data elf.Data, eflags uint32
 		}
 	case elf.EM_ARM:
 		if is32 {
-			return "arm" + pick(be, "eb") + pick(eflags&efARMABIFloatHard != 0, "hf"), true
+			return "arm" + pick(be, "eb") + pick(eflags&EFARMABIFloatHard != 0, "hf"), true
 		}
 	case elf.EM_MIPS, elf.EM_MIPS_RS3_LE:
 		name := "mips"
 		switch {
 		case is64:
 			name = "mips64"
-		case is32 && eflags&efMIPSABI2 != 0:
+		case is32 && eflags&EFMIPSABI2 != 0:
 			name = "mipsn32"
 		case !is32:
 			return "", false

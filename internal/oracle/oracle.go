@@ -36,6 +36,9 @@ type Options struct {
 	Loader string
 	// Timeout bounds the run (default 30s).
 	Timeout time.Duration
+	// Credential, if set, runs the loader as that user (needs root): what
+	// it cannot open is then EACCES, as for the program run so.
+	Credential *syscall.Credential
 }
 
 // A LoaderError is the loader giving up: glibc stops at a file it cannot
@@ -47,6 +50,7 @@ type LoaderError struct {
 	Paths  []string // what it printed before giving up
 }
 
+// Error is the command, its exit status and what it printed on stderr.
 func (e *LoaderError) Error() string {
 	return fmt.Sprintf("%s: exit %d: %s", strings.Join(e.Cmd, " "), e.Exit, strings.TrimSpace(e.Stderr))
 }
@@ -178,7 +182,7 @@ func defaultLoader(f *elfscan.File) string {
 	case elf.EM_AARCH64:
 		return "/lib/ld-linux-aarch64.so.1"
 	case elf.EM_ARM:
-		if f.EFlags&0x400 != 0 {
+		if f.EFlags&ldcache.EFARMABIFloatHard != 0 {
 			return "/lib/ld-linux-armhf.so.3"
 		}
 		return "/lib/ld-linux.so.3"
@@ -214,6 +218,12 @@ func run(opts Options, argv, env []string) (stdout, stderr []byte, exit int, err
 		}
 	} else if cmd.Dir == "" {
 		cmd.Dir = "/"
+	}
+	if opts.Credential != nil {
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Credential = opts.Credential
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/image"
+	"github.com/fromscratch/fromscratch/imageroot"
+)
+
+// fromFlags are --from and what it needs: the image whose filesystem is
+// the root.
+type fromFlags struct {
+	from string
+
+	mu      sync.Mutex // the staging is removed by a signal or at the end
+	staged  *imageroot.Root
+	img     v1.Image
+	signals chan os.Signal
+}
+
+func (f *fromFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.from, "from", "", "minify the image `REF`: a registry reference, an OCI layout DIR[:TAG] or a docker tarball FILE[:TAG]; its filesystem is the root (staged under $TMPDIR), FILEs are paths in it (default: its Entrypoint+Cmd), and 'image' keeps its Env, User, WorkingDir, ports, volumes, labels, stop signal, entrypoint and cmd")
+	// image has its own --platform, which picks from an index too.
+	if fs.Lookup("platform") == nil {
+		fs.String("platform", "", "with --from, pick the image of `OS/ARCH[/VARIANT]` from an index (default: this machine's, or the only one)")
+	}
+}
+
+// stage reads and stages the --from image once, sets the root to it, and
+// returns the FILEs: args, or the image's command's program.
+func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error) {
+	if f.from == "" {
+		return args, nil
+	}
+	if f.staged == nil {
+		if fs.Changed("root") {
+			return nil, usageError{fmt.Errorf("--from and --root exclude each other")}
+		}
+		if f.trace {
+			return nil, usageError{fmt.Errorf("--trace with --from is not supported yet")}
+		}
+		var platform *collector.Platform
+		if pf := fs.Lookup("platform"); pf != nil && pf.Value.String() != "" {
+			p, err := v1.ParsePlatform(pf.Value.String())
+			if err != nil || p.OS == "" || p.Architecture == "" {
+				return nil, usageError{fmt.Errorf("--platform %q: want OS/ARCH[/VARIANT]", pf.Value.String())}
+			}
+			platform = &collector.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
+		}
+		img, err := image.LoadSource(context.Background(), f.from, platform)
+		if err != nil {
+			return nil, err
+		}
+		// SIGINT and SIGTERM stop a staging under way, which then removes
+		// itself, or remove the staging and exit.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		f.signals = make(chan os.Signal, 1)
+		signal.Notify(f.signals, syscall.SIGINT, syscall.SIGTERM)
+		go func(c chan os.Signal) {
+			sig, ok := <-c
+			if !ok {
+				return
+			}
+			cancel()
+			f.mu.Lock()
+			staged := f.staged
+			f.mu.Unlock()
+			if staged != nil {
+				f.closeFrom()
+				fmt.Fprintf(errw, "fromscratch: %v: staging of %s removed\n", sig, f.from)
+				os.Exit(exitError)
+			}
+		}(f.signals)
+		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
+		if err != nil {
+			f.closeFrom()
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted: the staging of %s was removed", f.from)
+			}
+			return nil, err
+		}
+		f.mu.Lock()
+		f.staged, f.img = staged, img
+		f.mu.Unlock()
+		f.root = staged.Dir()
+		for _, n := range staged.Notes() {
+			fmt.Fprintf(errw, "fromscratch: note: %s: %s\n", f.from, n)
+		}
+	}
+	if len(args) > 0 {
+		return args, nil
+	}
+	argv, err := f.staged.Command()
+	if err != nil {
+		return nil, err
+	}
+	return argv[:1], nil
+}
+
+// fromOptions are the collector options --from adds: a named user keeps
+// the image's passwd and group.
+func (f *collectFlags) fromOptions() []collector.Option {
+	if f.staged == nil {
+		return nil
+	}
+	user, _, _ := strings.Cut(f.staged.Config().Config.User, ":")
+	if user == "" || strings.Trim(user, "0123456789") == "" {
+		return nil
+	}
+	var opts []collector.Option
+	for _, p := range []string{"/etc/passwd", "/etc/group"} {
+		if _, err := f.staged.Root().Stat(p); err == nil {
+			opts = append(opts, collector.WithAdd(p, p))
+		}
+	}
+	return opts
+}
+
+// imageOptions are the image options --from adds: the source's run-time
+// config and its name.
+func (f *collectFlags) imageOptions() []image.Option {
+	if f.staged == nil {
+		return nil
+	}
+	return []image.Option{image.WithSource(f.from, f.staged.Digest(), f.staged.Config())}
+}
+
+// printSizes prints the source's size and the new image's.
+func (f *collectFlags) printSizes(img v1.Image) {
+	if f.img == nil {
+		return
+	}
+	before, err1 := image.LayersSize(f.img)
+	after, err2 := image.LayersSize(img)
+	if err1 == nil && err2 == nil {
+		cf := f.staged.Config()
+		fmt.Fprintf(errw, "fromscratch: from %s (%s, %s/%s): %s, minified: %s (compressed layers)\n",
+			f.from, f.staged.Digest(), cf.OS, cf.Architecture, humanSize(before), humanSize(after))
+	}
+}
+
+// closeFrom removes the staging; every command that stages defers it.
+func (f *collectFlags) closeFrom() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.signals != nil {
+		signal.Stop(f.signals)
+		close(f.signals)
+		f.signals = nil
+	}
+	if f.staged != nil {
+		f.staged.Close()
+	}
+}
