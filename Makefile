@@ -49,6 +49,7 @@ lint:
 # A short run of each fuzz target (the seed corpora run in every go test).
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzScan$$' -fuzztime=$(FUZZTIME) ./elfscan
+	$(GO) test -run='^$$' -fuzz='^FuzzScanDlopenNotes$$' -fuzztime=$(FUZZTIME) ./elfscan
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConf$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
 	$(GO) test -run='^$$' -fuzz='^FuzzArgs$$' -fuzztime=$(FUZZTIME) ./cmd/fromscratch

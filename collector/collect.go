@@ -51,6 +51,8 @@ func collect(roots []string, opts ...Option) (*Plan, error) {
 		if err := c.runRules(); err != nil {
 			return nil, err
 		}
+	} else if err := c.addNamed(); err != nil {
+		return nil, err
 	}
 	if err := c.addBasics(cfg); err != nil {
 		return nil, err

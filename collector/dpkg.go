@@ -121,6 +121,7 @@ func dpkgOwners(root *elfscan.Root, entries []*Entry, warn func(string, ...any))
 		if e.Kind == File && e.Source != "" {
 			bySource[e.Source] = append(bySource[e.Source], e.Path)
 			bases[path.Base(e.Source)] = true
+			bases[path.Base(e.Path)] = true // a list may name a link to it
 		}
 	}
 	infos, err := root.ReadDir(dpkgInfo)

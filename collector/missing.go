@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
@@ -84,7 +85,9 @@ func (p *Plan) Loader() *elfscan.Graph {
 // Extras returns the entries that the loader's closures of the programs
 // (Loader) do not account for: what options and rules add, NSS and gconv
 // modules, certificates, /etc/passwd, /tmp… Plain parent directories are
-// left out.
+// left out, and so are the directories of a tree added whole, whose top
+// has the same reasons; a directory a rule added for itself (a package's
+// data directory, a service user's home) is in.
 func (p *Plan) Extras() []Entry {
 	loader := map[string]bool{}
 	for _, o := range p.Loader().Objects() {
@@ -93,9 +96,11 @@ func (p *Plan) Extras() []Entry {
 			loader[l.Path] = true
 		}
 	}
+	why := map[string]string{}
 	var out []Entry
 	for _, e := range p.Entries {
-		if e.Kind == Dir && e.Mode&fs.ModeSticky == 0 || loader[e.Path] {
+		why[e.Path] = strings.Join(Texts(e.Reasons), "; ")
+		if e.Kind == Dir && e.Mode&fs.ModeSticky == 0 && (len(e.Reasons) == 0 || why[path.Dir(e.Path)] == why[e.Path]) || loader[e.Path] {
 			continue
 		}
 		out = append(out, e)

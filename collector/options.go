@@ -27,6 +27,11 @@ type config struct {
 	tmp, users   bool
 	traced       []TracedFile
 	packages     bool // WithPackageMetadata
+	// WithUserNames, WithGroupNames
+	userNames, groupNames []string
+	locales               []string // WithLocales
+	noConffiles           bool     // WithNoConffiles
+	dlopenNotes           string   // WithDlopenNotes
 }
 
 type addSpec struct{ src, dst string }
@@ -110,7 +115,7 @@ func WithExclude(patterns ...string) Option {
 
 // WithNoAuto turns every automatic rule off: the plan is the loader's
 // closure plus what is named explicitly (WithAdd, WithDlopen, WithTZData,
-// WithTraced).
+// WithTraced, WithLocales, WithUserNames, WithGroupNames).
 func WithNoAuto() Option {
 	return func(c *config) error {
 		c.noAuto = true

@@ -79,6 +79,9 @@ func (c *collection) addLinks(links []elfscan.Link, p string, reason Reason) err
 			r, once = Reason{Rule: RuleLink, Requester: p}, true
 		}
 		e := &Entry{Path: l.Path, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: l.Target}
+		if st, err := c.root.Lstat(l.Path); err == nil {
+			e.Uid, e.Gid = owner(st)
+		}
 		if err := c.addEntry(e, r, once); err != nil {
 			return err
 		}
@@ -89,6 +92,7 @@ func (c *collection) addLinks(links []elfscan.Link, p string, reason Reason) err
 // addFile adds the regular file src of the root at dst.
 func (c *collection) addFile(dst, src string, st fs.FileInfo, reason Reason, elfs *[]string) error {
 	e := &Entry{Path: dst, Kind: File, Source: src, Mode: c.fileMode(dst, st.Mode()), Size: st.Size(), ModTime: st.ModTime()}
+	e.Uid, e.Gid = owner(st)
 	if elfs != nil && !c.isExcluded(dst) && c.isELF(src) {
 		*elfs = append(*elfs, src)
 	}
@@ -112,6 +116,7 @@ func (c *collection) addTree(src, dst, top string, reason Reason, elfs *[]string
 		return err
 	}
 	e := &Entry{Path: dst, Kind: Dir, Mode: fs.ModeDir | st.Mode().Perm() | st.Mode()&fs.ModeSticky}
+	e.Uid, e.Gid = owner(st)
 	if err := c.addEntry(e, reason, true); err != nil {
 		return err
 	}
@@ -137,6 +142,7 @@ func (c *collection) addTree(src, dst, top string, reason Reason, elfs *[]string
 				continue
 			}
 			link := &Entry{Path: d, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: target}
+			link.Uid, link.Gid = owner(info)
 			if err := c.addEntry(link, reason, false); err != nil {
 				return err
 			}
@@ -226,7 +232,7 @@ func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 		switch {
 		case old.Kind == Dir && e.Kind == Dir:
 			if c.implicit[e.Path] {
-				old.Mode = e.Mode
+				old.Mode, old.Uid, old.Gid = e.Mode, e.Uid, e.Gid
 				delete(c.implicit, e.Path)
 			}
 		case c.adding && old.Kind != e.Kind:

@@ -32,10 +32,15 @@ func (k EntryKind) String() string {
 // MarshalText makes an EntryKind read as its name in JSON.
 func (k EntryKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
-// An Entry is one path of the root filesystem to build. Owner is always 0:0.
+// An Entry is one path of the root filesystem to build.
 type Entry struct {
 	Path string    `json:"path"` // absolute, clean path in the image
 	Kind EntryKind `json:"kind"`
+	// Uid and Gid are the owner: the source's in the root for what is
+	// copied from it (a data directory owned by its service user), 0:0
+	// for what the collector makes.
+	Uid int `json:"uid,omitempty"`
+	Gid int `json:"gid,omitempty"`
 	// Source is, for a File, the path inside the source Root to read it
 	// from (its real path: no symlinks). Empty for generated files.
 	Source string      `json:"source,omitempty"`

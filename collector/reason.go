@@ -32,6 +32,10 @@ const (
 	RuleMuslPath          Rule = "musl-path"          // musl's /etc/ld-musl-ARCH.path, where only it finds a library
 	RulePackageMetadata   Rule = "package-metadata"   // WithPackageMetadata
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
+	RuleLocale            Rule = "locale"             // locales for setlocale, and WithLocales
+	RuleConffiles         Rule = "conffiles"          // a Debian package's configuration and directories
+	RuleAccounts          Rule = "accounts"           // the root's users and groups: owners, names asked for, homes
+	RuleDlopenNote        Rule = "dlopen-note"        // a library a .note.dlopen note declares
 	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
 )
 
@@ -61,6 +65,10 @@ var ruleText = map[Rule]string{
 	RuleMuslPath:          "musl path file: {evidence}",
 	RulePackageMetadata:   "--package-metadata: {evidence}",
 	RuleTrace:             "{evidence}",
+	RuleLocale:            "locale {evidence}",
+	RuleConffiles:         "{evidence}",
+	RuleAccounts:          "{evidence}",
+	RuleDlopenNote:        "{evidence}",
 	RuleCheck:             "check: {evidence}",
 }
 

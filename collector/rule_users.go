@@ -22,24 +22,21 @@ nonroot:x:65532:
 // and /etc/group, through glibc's NSS "files" service or directly (musl).
 // Evidence: an object importing a passwd or group function. Added: a
 // minimal passwd and group (root, nobody, nonroot), unless the plan has
-// them already (--add /etc/passwd). A static program shows no evidence:
-// give it users with --add.
+// them already (--add /etc/passwd). To those it adds the root's accounts
+// that own planned files (a data directory owned by its service user:
+// evidence the program runs as that user, and what docker's --user NAME
+// looks up), and those WithUserNames and WithGroupNames name; with such
+// accounts, the files are written without import evidence too. A static
+// program shows no evidence: give it users with --add or --users.
 func ruleUsers(c *collection) error {
 	_, users, funcs := c.nssUsage()
-	for _, f := range []struct{ db, path, data string }{
-		{"passwd", "/etc/passwd", passwdData},
-		{"group", "/etc/group", groupData},
-	} {
-		objs := users[f.db]
-		if len(objs) == 0 || c.entries[f.path] != nil {
-			continue
-		}
-		reason := Reason{Rule: RuleUsers, Requester: describe(objs), Evidence: "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"}
-		if err := c.addGenerated(f.path, []byte(f.data), reason); err != nil {
-			return err
+	found := map[string]Reason{}
+	for _, f := range []struct{ db, path string }{{"passwd", etcPasswd}, {"group", etcGroup}} {
+		if objs := users[f.db]; len(objs) > 0 {
+			found[f.path] = Reason{Rule: RuleUsers, Requester: describe(objs), Evidence: "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"}
 		}
 	}
-	return nil
+	return c.setAccountFiles(found)
 }
 
 // tmpFuncs make files in $TMPDIR or /tmp.

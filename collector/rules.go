@@ -23,11 +23,17 @@ type rule struct {
 // rules are the automatic rules, in order. WithNoAuto turns them all off.
 var rules = []rule{
 	{"nss", ruleNSS},
-	{"users", ruleUsers},
+	{"conffiles", ruleConffiles},
+	{"dlopen-notes", ruleDlopenNotes},
 	{"tmp", ruleTmp},
 	{"gconv", ruleGconv},
+	// locales after gconv, whose configuration it adds too: iconv's
+	// reason comes first.
+	{"locales", ruleLocales},
 	{"libgcc_s", ruleLibgcc},
 	{"certificates", ruleCertificates},
+	// users last: it names the owners of what the others add.
+	{"users", ruleUsers},
 }
 
 func (c *collection) runRules() error {

@@ -40,7 +40,7 @@ func WithModTime(t time.Time) WriteOption { return func(c *writeConfig) { c.mtim
 func WithContext(ctx context.Context) WriteOption { return func(c *writeConfig) { c.ctx = ctx } }
 
 // WriteDir writes the plan as a directory tree at dir: every entry with
-// its mode, owner 0:0 (when run as root), its modification time clamped
+// its mode, its owner (Uid, Gid; when run as root), its modification time clamped
 // to WithModTime's (Entry.ClampedTime) and, for files, the content of its
 // source, copied with copy_file_range where the file systems allow it, its
 // holes kept (a sparse file stays sparse).
@@ -133,7 +133,7 @@ type dirWriter struct {
 	plan  *Plan
 	dir   string
 	mtime time.Time
-	root  bool // chown to 0:0
+	root  bool // chown to the entries' owners
 	buf   []byte
 }
 
@@ -231,7 +231,7 @@ func (w *dirWriter) writeFile(e *Entry) error {
 func (w *dirWriter) finish(e *Entry, mode fs.FileMode, setMode bool) error {
 	h := w.host(e.Path)
 	if w.root {
-		if err := os.Lchown(h, 0, 0); err != nil {
+		if err := os.Lchown(h, e.Uid, e.Gid); err != nil {
 			return err
 		}
 	}

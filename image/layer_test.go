@@ -84,6 +84,8 @@ func TestWriteTarHeaders(t *testing.T) {
 		dir("/tmp"),
 	)
 	plan.Entries[len(plan.Entries)-1].Mode = 0o777 | fs.ModeSticky
+	// An owner other than root (a service user's directory) is kept.
+	plan.Entries[len(plan.Entries)-1].Uid, plan.Entries[len(plan.Entries)-1].Gid = 104, 4
 	var buf bytes.Buffer
 	if err := WriteTar(plan, &buf, WithTime(time.Unix(1700000000, 999))); err != nil {
 		t.Fatal(err)
@@ -91,8 +93,12 @@ func TestWriteTarHeaders(t *testing.T) {
 	hdrs, content := readTar(t, bytes.NewReader(buf.Bytes()))
 	var got []string
 	for _, h := range hdrs {
-		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-			t.Errorf("%s: owner %d:%d %q:%q, want 0:0 and no names", h.Name, h.Uid, h.Gid, h.Uname, h.Gname)
+		uid, gid := 0, 0
+		if h.Name == "tmp/" {
+			uid, gid = 104, 4
+		}
+		if h.Uid != uid || h.Gid != gid || h.Uname != "" || h.Gname != "" {
+			t.Errorf("%s: owner %d:%d %q:%q, want %d:%d and no names", h.Name, h.Uid, h.Gid, h.Uname, h.Gname, uid, gid)
 		}
 		if !h.ModTime.Equal(time.Unix(1700000000, 0)) || !h.AccessTime.IsZero() || !h.ChangeTime.IsZero() {
 			t.Errorf("%s: times %v %v %v", h.Name, h.ModTime, h.AccessTime, h.ChangeTime)

@@ -21,7 +21,8 @@ func WriteTar(plan *collector.Plan, w io.Writer, opts ...LayerOption) error {
 }
 
 // writeTar checks the plan (Plan.Check), then writes its entries in plan order. Every
-// header has owner 0:0 with no user or group name, the entry's time
+// header has the entry's owner (Uid, Gid: 0:0 unless the root's file has
+// another) with no user or group name, the entry's time
 // clamped to mtime (Entry.ClampedTime, as WriteDir does; a hard link has
 // its file's) and no atime or ctime; the tar format is USTAR unless a header needs PAX (long
 // names, files over 8 GiB).
@@ -37,7 +38,7 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 			continue // the layer's root is the image's, not an entry
 		}
 		name := strings.TrimPrefix(e.Path, "/")
-		hdr := &tar.Header{Name: name, ModTime: e.ClampedTime(mtime), Mode: int64(e.UnixMode())}
+		hdr := &tar.Header{Name: name, ModTime: e.ClampedTime(mtime), Mode: int64(e.UnixMode()), Uid: e.Uid, Gid: e.Gid}
 		var data *collector.Entry // the file whose bytes follow the header
 		switch e.Kind {
 		case collector.Dir:
@@ -55,7 +56,7 @@ func writeTar(plan *collector.Plan, w io.Writer, mtime time.Time) error {
 			// Its header's time is the file's too: extracting it sets
 			// the one inode's time.
 			t := plan.Lookup(e.Target)
-			hdr.Mode, hdr.ModTime = int64(t.UnixMode()), t.ClampedTime(mtime)
+			hdr.Mode, hdr.ModTime, hdr.Uid, hdr.Gid = int64(t.UnixMode()), t.ClampedTime(mtime), t.Uid, t.Gid
 		}
 		if err := writeEntry(plan, tw, hdr, data, buf); err != nil {
 			return fmt.Errorf("layer: %s: %w", e.Path, err)

@@ -36,6 +36,7 @@ type collectFlags struct {
 	allowMissing bool
 	trace        bool
 	traceTimeout time.Duration
+	rules        ruleFlags
 	checks       checkFlags
 }
 
@@ -45,7 +46,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.add, "add", nil, "add the file or directory tree `SRC[:DST]` of the root (at DST in the image); ELF files among them bring their closure; repeatable")
 	fs.StringArrayVar(&f.dlopen, "dlopen", nil, "add a library the program dlopens, by `NAME` (searched as the loader would) or PATH, with its closure; repeatable")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "keep image paths matching `PATTERN` out (glob; ** for any depth; relative patterns match path ends); repeatable")
-	fs.BoolVar(&f.noAuto, "no-auto", false, "add nothing the loader does not show (no NSS, gconv, libgcc_s, certificates, passwd, /tmp)")
+	fs.BoolVar(&f.noAuto, "no-auto", false, "add nothing the loader does not show (no NSS, gconv, libgcc_s, certificates, locales, package configuration, dlopen notes, passwd, /tmp)")
 	fs.BoolVar(&f.tzdata, "tzdata", false, "add the root's time zone database (/usr/share/zoneinfo)")
 	fs.StringSliceVar(&f.charsets, "charsets", nil, "iconv character sets whose gconv modules to add when a program uses iconv (`LIST`, comma-separated; \"all\"; default: common ones)")
 	fs.StringVar(&f.path, "path", strings.Join(collector.DefaultPath(), ":"), "`DIRS` in the root where \"#!/usr/bin/env NAME\" scripts find NAME")
@@ -56,6 +57,7 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer (in the root, sandboxed, with --root or --from) and add every file it opened (credentials and your home left out)")
 	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION` (0: no limit)")
+	f.rules.register(fs)
 	f.checks.register(fs)
 }
 
@@ -106,6 +108,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 	if f.packages {
 		opts = append(opts, collector.WithPackageMetadata())
 	}
+	opts = append(opts, f.rules.options()...)
 	if f.trace {
 		traced, err := f.runTrace(paths[0], progArgs)
 		if err != nil {

@@ -123,20 +123,28 @@ func extras(p *collector.Plan, _ *elfscan.Graph) []collector.Entry {
 	return p.Extras()
 }
 
+// ownerSuffix is " [uid:gid]" for an entry not owned by root.
+func ownerSuffix(e *collector.Entry) string {
+	if e.Uid == 0 && e.Gid == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" [%d:%d]", e.Uid, e.Gid)
+}
+
 func writeExtras(w io.Writer, extras []collector.Entry) {
 	if len(extras) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "needed at run time, not shown by the loader:")
 	for _, e := range extras {
-		fmt.Fprintf(w, "    %s%s (%s)\n", quote.Name(e.Path), targetSuffix(&e), reasonsText(e.Reasons))
+		fmt.Fprintf(w, "    %s%s%s (%s)\n", quote.Name(e.Path), targetSuffix(&e), ownerSuffix(&e), reasonsText(e.Reasons))
 	}
 }
 
 // writePlan prints every entry: kind, mode, path, link target, reasons.
 func writePlan(w io.Writer, p *collector.Plan) {
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.UnixMode(), quote.Name(e.Path), targetSuffix(&e), reasonsText(e.Reasons))
+		fmt.Fprintf(w, "%-8s %04o %s%s%s  (%s)\n", e.Kind, e.UnixMode(), quote.Name(e.Path), targetSuffix(&e), ownerSuffix(&e), reasonsText(e.Reasons))
 	}
 	for _, x := range p.Excluded {
 		fmt.Fprintf(w, "excluded %s\n", quote.Name(x))

@@ -1,0 +1,319 @@
+package collector
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// WithNoConffiles turns the conffiles rule off: no Debian package
+// configuration files and directories are added for the programs and
+// libraries of the plan. The rule is on by default where the root has a
+// dpkg database, and does nothing elsewhere.
+func WithNoConffiles() Option {
+	return func(c *config) error {
+		c.noConffiles = true
+		return nil
+	}
+}
+
+// conffileSkip are the parts of a package that a program in a container
+// does not read: documentation, init systems, cron, log rotation, shell
+// completion, the dynamic linker's configuration (the image has its
+// cache). A path equal to one or below it is left out.
+var conffileSkip = []string{
+	"/usr/share/doc", "/usr/share/man", "/usr/share/info", "/usr/share/lintian",
+	"/usr/share/bug", "/usr/share/menu", "/usr/share/applications", "/usr/share/icons",
+	"/usr/share/pixmaps", "/usr/share/bash-completion", "/usr/share/zsh", "/usr/share/fish",
+	"/etc/init.d", "/etc/init", "/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d",
+	"/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d", "/etc/rcS.d", "/etc/default",
+	"/etc/systemd", "/lib/systemd", "/usr/lib/systemd", "/usr/lib/tmpfiles.d", "/usr/lib/sysusers.d",
+	"/etc/logrotate.d", "/etc/cron.d", "/etc/cron.daily", "/etc/cron.hourly", "/etc/cron.weekly",
+	"/etc/cron.monthly", "/etc/bash_completion.d", "/etc/ufw", "/etc/apport", "/etc/apparmor.d",
+	"/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/logcheck", "/etc/insserv.conf.d",
+}
+
+func conffileSkipped(p string) bool {
+	for _, s := range conffileSkip {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleConffiles: a program installed from a Debian package reads its
+// configuration from the package's conffiles (nginx's /etc/nginx/…,
+// redis's /etc/redis/redis.conf) and writes into the directories the
+// package made for it (/var/lib/nginx, /var/log/nginx). Evidence: a
+// program or library of the plan owned by a package of the root's dpkg
+// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and,
+// for a program's package, the packages of the same source that it
+// depends on (nginx's configuration is in nginx-common): the conffiles
+// that the root has (its PKG.conffiles); the directories of its list
+// under /etc, /var and /srv that hold nothing else of the package (made
+// for configuration snippets, data, logs, caches) and those that lead to
+// the conffiles, each with the root's mode and owner; the symlinks in its
+// directories under /etc that its maintainer scripts made to its own
+// files (sites-enabled/default). Not added: documentation, init scripts,
+// systemd units, cron and log rotation (conffileSkip), the directories
+// base-files makes (/etc, /var/lib…). What maintainer scripts make
+// elsewhere (redis's /var/log/redis) is in no list: --fix finds it.
+func ruleConffiles(c *collection) error {
+	if c.cfg.noConffiles {
+		return nil
+	}
+	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	var objs []*Entry
+	for _, o := range c.order {
+		key := "conffiles:object:" + o.RealPath
+		if o.File == nil || c.cache[key] != nil {
+			continue
+		}
+		c.cache[key] = true
+		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	pkgs, err := dpkgOwners(c.root, objs, func(format string, args ...any) {
+		c.warn("conffiles: "+format, args...)
+	})
+	if err != nil || len(pkgs) == 0 {
+		return err
+	}
+	db, err := c.dpkgDatabase()
+	if err != nil {
+		return err
+	}
+	for _, pkg := range pkgs {
+		evidence := pkg.id() + " (owner of " + pkg.owns[0] + ")"
+		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence, pkg.owns[0]); err != nil {
+			return err
+		}
+		if !c.ownsProgram(pkg) {
+			// A library's package depends on its own tools and
+			// daemons (libnss-systemd on systemd): not the program's.
+			continue
+		}
+		para := findParagraph(db.paras, pkg.name, pkg.arch)
+		for _, dep := range db.sameSourceDepends(para) {
+			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
+			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ownsProgram reports whether the package owns a program of the plan.
+func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
+	for _, p := range pkg.owns {
+		if c.programELF[p] {
+			return true
+		}
+		if o := c.objects[p]; o != nil && c.programELF[o.RealPath] {
+			return true
+		}
+	}
+	return false
+}
+
+// dpkgDB is the root's dpkg status, read once per collection.
+type dpkgDB struct {
+	paras [][]byte
+	// skeleton are the directories base-files makes: every root has
+	// them, no package makes them for itself.
+	skeleton map[string]bool
+}
+
+func (c *collection) dpkgDatabase() (*dpkgDB, error) {
+	if v, ok := c.cache["dpkg:db"]; ok {
+		return v.(*dpkgDB), nil
+	}
+	status, err := c.root.ReadFile(dpkgStatus, 256<<20)
+	if err != nil {
+		return nil, err
+	}
+	db := &dpkgDB{paras: dpkgParagraphs(status), skeleton: map[string]bool{"/": true}}
+	if list, err := c.root.ReadFile(path.Join(dpkgInfo, "base-files.list"), 1<<20); err == nil {
+		for _, l := range strings.Split(string(list), "\n") {
+			db.skeleton[l] = true
+		}
+	}
+	c.cache["dpkg:db"] = db
+	return db, nil
+}
+
+// sameSourceDepends returns the installed packages of the paragraph's
+// Depends and Pre-Depends (every alternative) built from the same source
+// package as it.
+func (db *dpkgDB) sameSourceDepends(para []byte) []string {
+	if para == nil {
+		return nil
+	}
+	source := func(p []byte) string {
+		s, _, _ := strings.Cut(dpkgField(p, "Source"), " ")
+		if s == "" {
+			s = dpkgField(p, "Package")
+		}
+		return s
+	}
+	src := source(para)
+	var out []string
+	seen := map[string]bool{}
+	for _, field := range []string{"Pre-Depends", "Depends"} {
+		for _, alt := range strings.FieldsFunc(dpkgField(para, field), func(r rune) bool { return r == ',' || r == '|' }) {
+			name, _, _ := strings.Cut(strings.TrimSpace(alt), " ")
+			name, _, _ = strings.Cut(name, ":")
+			if name == "" || seen[name] {
+				continue
+			}
+			seen[name] = true
+			if p := findParagraph(db.paras, name, ""); p != nil && source(p) == src {
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// addPackageConfig adds one package's conffiles, directories and enabling
+// symlinks (ruleConffiles).
+// requester is the program or library whose package it is.
+func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requester string) error {
+	key := "conffiles:package:" + name + ":" + arch
+	if c.cache[key] != nil {
+		return nil
+	}
+	c.cache[key] = true
+	id := name
+	if arch != "" {
+		id += ":" + arch
+	}
+	if !c.exists(path.Join(dpkgInfo, id+".list")) {
+		if para := findParagraph(db.paras, name, ""); para != nil {
+			id = name + ":" + dpkgField(para, "Architecture")
+		}
+	}
+	listData, err := c.root.ReadFile(path.Join(dpkgInfo, id+".list"), 64<<20)
+	if err != nil {
+		return nil // installed without a list: nothing to go by
+	}
+	list := strings.Split(strings.TrimSpace(string(listData)), "\n")
+	sort.Strings(list)
+	listed := map[string]bool{}
+	for _, l := range list {
+		listed[l] = true
+	}
+	reason := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "configuration of " + evidence}
+	// Conffiles, and the directories above them.
+	parents := map[string]bool{}
+	if data, err := c.root.ReadFile(path.Join(dpkgInfo, id+".conffiles"), 16<<20); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 || !strings.HasPrefix(f[0], "/") || conffileSkipped(f[0]) {
+				continue
+			}
+			if len(f) > 1 && f[1] == "obsolete" {
+				continue
+			}
+			st, err := c.root.Lstat(f[0])
+			if err != nil || !st.Mode().IsRegular() {
+				continue // removed by the admin: the program does without
+			}
+			if err := c.addPath(f[0], reason, true); err != nil {
+				return err
+			}
+			for d := path.Dir(f[0]); !db.skeleton[d]; d = path.Dir(d) {
+				parents[d] = true
+			}
+		}
+	}
+	// Directories the package made for itself: those under /etc, /var
+	// and /srv holding nothing else of it (configuration snippets, data,
+	// logs, caches; elsewhere an empty directory is a template's, such
+	// as git's templates/branches), and those above its conffiles.
+	for i, d := range list {
+		leaf := (i+1 == len(list) || !strings.HasPrefix(list[i+1], d+"/")) && hasDirPrefix(d, "/etc", "/var", "/srv")
+		if !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) || !leaf && !parents[d] {
+			continue
+		}
+		st, err := c.root.Lstat(d)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		if err := c.addDir(d, st, Reason{Rule: RuleConffiles, Requester: requester, Evidence: "directory of " + evidence}); err != nil {
+			return err
+		}
+		if strings.HasPrefix(d, "/etc/") {
+			enabled := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "enabled in the root: " + reason.Evidence}
+			if err := c.addEnablingLinks(d, listed, enabled); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addDir adds the directory d of the root (not what is in it) with its
+// mode, setgid bit and owner.
+func (c *collection) addDir(d string, st fs.FileInfo, reason Reason) error {
+	m := st.Mode()
+	e := &Entry{Path: d, Kind: Dir, Mode: fs.ModeDir | m.Perm() | m&(fs.ModeSetgid|fs.ModeSticky)}
+	e.Uid, e.Gid = owner(st)
+	return c.addEntry(e, reason, true)
+}
+
+// addEnablingLinks adds the symlinks in the directory d that no package
+// lists (a maintainer script or the admin made them) and that lead to a
+// file the package lists: nginx's sites-enabled/default →
+// sites-available/default.
+func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason Reason) error {
+	des, err := c.root.ReadDir(d)
+	if err != nil {
+		return nil
+	}
+	for _, de := range des {
+		p := path.Join(d, de.Name())
+		if de.Type()&fs.ModeSymlink == 0 || listed[p] {
+			continue
+		}
+		real, _, err := c.root.Resolve(p)
+		if err != nil {
+			continue
+		}
+		own := false
+		for l := range listed {
+			if path.Base(l) == path.Base(real) {
+				if r, _, err := c.root.Resolve(l); err == nil && r == real {
+					own = true
+					break
+				}
+			}
+		}
+		if !own {
+			continue
+		}
+		if err := c.addPath(p, reason, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasDirPrefix reports whether p is below one of the directories.
+func hasDirPrefix(p string, dirs ...string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
