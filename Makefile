@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzScan$$' -fuzztime=$(FUZZTIME) ./elfscan
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConf$$' -fuzztime=$(FUZZTIME) ./elfscan/ldcache
+	$(GO) test -run='^$$' -fuzz='^FuzzArgs$$' -fuzztime=$(FUZZTIME) ./cmd/fromscratch
 	$(GO) test -run='^$$' -fuzz='^FuzzReference$$' -fuzztime=$(FUZZTIME) ./image
 
 # Go benchmarks, then the comparison with the peer tools, measured in the

@@ -23,7 +23,8 @@
 // # The sandbox
 //
 // As a container runtime gives (trace.Sandbox with Isolate): new mount,
-// PID, network, UTS and IPC namespaces, the program as PID 1 and root,
+// PID, network (lo only), UTS and IPC namespaces, the program as PID 1
+// and root with Docker's default capabilities less CAP_MKNOD,
 // /proc, a read-only /sys, a /dev tmpfs with null, zero, full, random,
 // urandom and tty, /etc/hosts, /etc/hostname and /etc/resolv.conf when the
 // plan has none, pivot_root into the staged tree, and a tmpfs laid over

@@ -9,7 +9,7 @@ import (
 type Option func(*config)
 
 type config struct {
-	argv           []string
+	argv, cmd      []string
 	env            []string
 	user, dir      string
 	timeout        time.Duration
@@ -27,6 +27,10 @@ type config struct {
 // WithArgs is the command line to run, a path inside the plan first; by
 // default the plan's first program without arguments.
 func WithArgs(argv ...string) Option { return func(c *config) { c.argv = argv } }
+
+// WithCmd gives the plan's first program arguments, as an image's Cmd
+// does for its default entrypoint; WithArgs wins over it.
+func WithCmd(args ...string) Option { return func(c *config) { c.cmd = args } }
 
 // WithEnv sets environment variables, "KEY=value", over the default: PATH
 // and the plan's Env, as the image gets them (image.WithEnv).

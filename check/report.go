@@ -44,6 +44,8 @@ type Exit struct {
 	StartError string
 }
 
+// String says how the run ended: "exit status 1", "stopped at the
+// timeout", "killed by signal 9 (killed)", "not started (…)".
 func (e Exit) String() string {
 	switch {
 	case e.StartError != "":
@@ -89,6 +91,8 @@ func (m Missing) How() string {
 	return fmt.Sprintf("%s of %s by pid %d (%s)", verb, m.Name, m.PID, m.Comm)
 }
 
+// String is the finding as the command prints it: "/var/lib/nginx:
+// missing — mkdir of /var/lib/nginx/body by pid 1 (nginx)".
 func (m Missing) String() string {
 	return m.Path + ": missing — " + m.How()
 }

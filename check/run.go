@@ -37,7 +37,7 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 		if len(plan.Programs) == 0 {
 			return nil, errors.New("check: the plan has no program to run: give the command line (WithArgs)")
 		}
-		argv = plan.Programs[:1]
+		argv = append(plan.Programs[:1:1], cfg.cmd...)
 	}
 	env := setEnv(setEnv([]string{image.DefaultPath}, plan.Env), cfg.env)
 	tmp, err := os.MkdirTemp(cfg.tmp, "fromscratch-check-")

@@ -40,7 +40,7 @@ var checkGaps = map[string]string{
 // of TestRealPrograms, collected the same way and run with the same
 // command line, exits as on the host with the host's output, and the
 // only paths reported missing are genuine gaps (checkGaps). Then
-// check.Fix completes each plan until its check passes.
+// check.Fix completes each plan that has gaps until its check passes.
 func TestCheckRealPrograms(t *testing.T) {
 	testenv.NeedRoot(t)
 	for _, pt := range programTests {
@@ -67,6 +67,9 @@ func TestCheckRealPrograms(t *testing.T) {
 				} else {
 					t.Logf("gap (%s): %s", gapOf(m.Path), m)
 				}
+			}
+			if len(rep.Missing) == 0 {
+				return // nothing for Fix to do
 			}
 			fixed, rep, err := check.Fix(context.Background(), pt.progs, pt.opts, opts...)
 			if err != nil {

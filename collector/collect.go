@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // collect is Collect without the package's prefix on its errors.
@@ -26,11 +27,13 @@ func collect(roots []string, opts ...Option) (*Plan, error) {
 	if err := c.addPrograms(roots); err != nil {
 		return nil, err
 	}
+	c.adding = true
 	for _, a := range cfg.adds {
 		if err := c.addUserPath(a.src, a.dst, Reason{Rule: RuleAdd, Requester: a.src}); err != nil {
 			return nil, err
 		}
 	}
+	c.adding = false
 	if err := c.addTraced(cfg.traced); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,9 @@ type collection struct {
 	// modules, libgcc_s and their closures): what they dlopen is the
 	// rule's business, not a warning for the user.
 	byRules map[string]bool
+	// adding is set while WithAdd's paths are added: a path of the plan
+	// they would change the type of is an error, not a warning.
+	adding bool
 }
 
 func newCollection(cfg *config, res *elfscan.Resolver) *collection {
@@ -119,8 +125,20 @@ func newCollection(cfg *config, res *elfscan.Resolver) *collection {
 	}
 }
 
-// warn adds a warning to the plan, once.
+// warn adds a warning to the plan, once. Its string and error arguments
+// are quoted where they need it (quote.Name): a file name with a newline
+// or an escape sequence cannot forge a line or drive a terminal.
 func (c *collection) warn(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = quote.Name(v)
+		case error:
+			args[i] = quote.Name(v.Error())
+		case fmt.Stringer: // a Reason
+			args[i] = quote.Name(v.String())
+		}
+	}
 	w := fmt.Sprintf(format, args...)
 	if !c.warned[w] {
 		c.warned[w] = true

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // An Option configures Collect.
@@ -51,6 +52,11 @@ func WithRoot(root *elfscan.Root) Option { return WithResolver(elfscan.WithRoot(
 // WithAdd adds the file or directory tree src of the root at dst in the
 // image (dst "" is src). ELF files among them bring their own closure.
 // Entries given this way win over the generated ones (/etc/passwd…).
+//
+// dst may not be "/": the image's root directory is the image's, not a
+// copy of anything. An add that would change the type of a path the plan
+// has already (a file where it has a directory, a directory under one of
+// its files or symlinks) makes Collect fail rather than keep one of them.
 func WithAdd(src, dst string) Option {
 	return func(c *config) error {
 		if src == "" {
@@ -58,6 +64,9 @@ func WithAdd(src, dst string) Option {
 		}
 		if dst == "" {
 			dst = src
+		}
+		if elfscan.Clean(dst) == "/" {
+			return fmt.Errorf("WithAdd(%s, %s): the destination is the image's root directory, which cannot be replaced; name a path below it", quote.Name(src), quote.Name(dst))
 		}
 		c.adds = append(c.adds, addSpec{src: elfscan.Clean(src), dst: elfscan.Clean(dst)})
 		return nil

@@ -229,6 +229,12 @@ func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 				old.Mode = e.Mode
 				delete(c.implicit, e.Path)
 			}
+		case c.adding && old.Kind != e.Kind:
+			// What the user adds wins over what is planned later, but it
+			// may not change the type of what is planned already: a
+			// directory turned into a file loses everything under it, a
+			// program turned into a symlink is not the program.
+			return fmt.Errorf("cannot add %s as %s: it is %s in the plan%s", e.Path, describeEntry(e), describeEntry(old), why(old))
 		case !sameEntry(old, e):
 			c.warn("%s: planned as %s, also wanted as %s (%s): kept the first", e.Path, describeEntry(old), describeEntry(e), reason)
 			return nil
@@ -252,11 +258,14 @@ func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 // ensureParents adds the missing parent directories of p (mode 0755).
 func (c *collection) ensureParents(p string) error {
 	var missing []string
-	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+	for d := path.Dir(p); ; d = path.Dir(d) {
 		if old := c.entries[d]; old != nil {
 			if old.Kind != Dir {
-				return fmt.Errorf("cannot plan %s: %s is a %s in the plan", p, d, old.Kind)
+				return fmt.Errorf("cannot plan %s: %s is %s in the plan%s", p, d, describeEntry(old), why(old))
 			}
+			break
+		}
+		if d == "/" {
 			break
 		}
 		missing = append(missing, d)
@@ -282,6 +291,15 @@ func describeEntry(e *Entry) string {
 		return "a generated file"
 	}
 	return "a " + e.Kind.String()
+}
+
+// why is " (reasons)" of an entry, or "" when it has none (a parent
+// directory).
+func why(e *Entry) string {
+	if len(e.Reasons) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(Texts(e.Reasons), "; ") + ")"
 }
 
 func contains(list []string, s string) bool {

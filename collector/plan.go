@@ -159,6 +159,8 @@ func (p *Plan) Check() error {
 			return bad("not a clean absolute path")
 		case i > 0 && e.Path <= p.Entries[i-1].Path:
 			return bad("not sorted after %s", p.Entries[i-1].Path)
+		case e.Path == "/" && e.Kind != Dir:
+			return bad("the root must be a directory, not a %s", e.Kind)
 		case e.Path != "/" && !dirs[path.Dir(e.Path)]:
 			return bad("parent directory %s is not a directory of the plan", path.Dir(e.Path))
 		}

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ type WriteOption func(*writeConfig)
 type writeConfig struct {
 	force bool
 	mtime time.Time
+	ctx   context.Context
 }
 
 // WithForce lets WriteDir replace a directory that is not empty. The old
@@ -32,17 +34,23 @@ func WithForce() WriteOption { return func(c *writeConfig) { c.force = true } }
 // Pass the time of SOURCE_DATE_EPOCH for reproducible builds that want it.
 func WithModTime(t time.Time) WriteOption { return func(c *writeConfig) { c.mtime = t } }
 
+// WithContext makes WriteDir stop when ctx is done (an interrupt): it
+// checks between entries and between chunks of a large file, removes the
+// temporary tree and returns ctx's error, context.Cause included.
+func WithContext(ctx context.Context) WriteOption { return func(c *writeConfig) { c.ctx = ctx } }
+
 // WriteDir writes the plan as a directory tree at dir: every entry with
 // its mode, owner 0:0 (when run as root), its modification time clamped
-// to WithModTime's (Entry.ClampedTime) and, for files, the content of its source, copied with
-// copy_file_range where the filesystem allows it.
+// to WithModTime's (Entry.ClampedTime) and, for files, the content of its
+// source, copied with copy_file_range where the file systems allow it, its
+// holes kept (a sparse file stays sparse).
 //
 // dir must be absent or empty, unless WithForce. The tree is built in a
 // temporary directory beside dir and renamed to dir at the end, so a
 // failure leaves nothing half-written; nothing is written outside that
 // temporary directory and dir.
 func WriteDir(plan *Plan, dir string, opts ...WriteOption) (err error) {
-	cfg := &writeConfig{mtime: time.Unix(0, 0)}
+	cfg := &writeConfig{mtime: time.Unix(0, 0), ctx: context.Background()}
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -70,8 +78,11 @@ func WriteDir(plan *Plan, dir string, opts ...WriteOption) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	w := &dirWriter{plan: plan, dir: tmp, mtime: cfg.mtime, root: os.Geteuid() == 0}
+	w := &dirWriter{ctx: cfg.ctx, plan: plan, dir: tmp, mtime: cfg.mtime, root: os.Geteuid() == 0}
 	if err := w.write(); err != nil {
+		if cfg.ctx.Err() != nil {
+			return fmt.Errorf("write %s: %w", dir, context.Cause(cfg.ctx))
+		}
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	if !exists {
@@ -118,6 +129,7 @@ func checkOutput(dir string, force bool) (bool, error) {
 }
 
 type dirWriter struct {
+	ctx   context.Context
 	plan  *Plan
 	dir   string
 	mtime time.Time
@@ -138,6 +150,9 @@ func (w *dirWriter) write() error {
 		e := &w.plan.Entries[i]
 		if e.Path == "/" {
 			continue
+		}
+		if err := w.ctx.Err(); err != nil {
+			return err
 		}
 		var err error
 		switch e.Kind {
@@ -186,23 +201,26 @@ func (w *dirWriter) writeFile(e *Entry) error {
 	if err != nil {
 		return err
 	}
-	var n int64
 	if f, ok := src.(*os.File); ok {
-		n, err = io.Copy(dst, f) // copy_file_range, falling back to read/write
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil {
+			if e.Size != 0 && st.Size() != e.Size {
+				err = fmt.Errorf("%s is %d bytes, the plan says %d: it changed after planning", e.Source, st.Size(), e.Size)
+			} else {
+				err = copySparse(w.ctx, dst, f, st.Size(), &w.buf)
+			}
+		}
 	} else {
 		if w.buf == nil {
 			w.buf = make([]byte, 256<<10)
 		}
-		n, err = io.CopyBuffer(dst, src, w.buf)
+		_, err = io.CopyBuffer(dst, src, w.buf)
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
-	}
-	if e.Source != "" && e.Size != 0 && n != e.Size {
-		return fmt.Errorf("%s is %d bytes, the plan says %d: it changed after planning", e.Source, n, e.Size)
 	}
 	return w.finish(e, e.Mode, true)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -114,6 +115,9 @@ func remoteBase(ctx context.Context, ref string, platform collector.Platform, op
 }
 
 func layoutBase(dir, tag string, platform collector.Platform) (v1.Image, error) {
+	if err := checkRegularTree(dir); err != nil {
+		return nil, err
+	}
 	if _, err := layout.FromPath(dir); err != nil {
 		return nil, errors.New("not an OCI layout (no index.json)")
 	}
@@ -203,7 +207,12 @@ func tarballBase(file, tag string) (v1.Image, error) {
 		}
 		t = &nt
 	}
-	img, err := tarball.ImageFromPath(file, t)
+	f, err := openRegular(file)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	img, err := tarball.Image(func() (io.ReadCloser, error) { return openRegular(file) }, t)
 	if err != nil {
 		return nil, fmt.Errorf("not a docker tarball: %w", err)
 	}

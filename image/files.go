@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -47,7 +49,7 @@ func (o *tarballOutput) check() error {
 	return nil
 }
 
-func (o *tarballOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o *tarballOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	var ref name.Reference
 	if o.tag != nil {
 		ref = *o.tag
@@ -61,8 +63,8 @@ func (o *tarballOutput) stage(_ context.Context, img v1.Image) (*staged, error) 
 			return nil, fmt.Errorf("%s: %w", o, err)
 		}
 	}
-	return stageFile(o, o.file, func(w io.Writer) error {
-		return tarball.Write(ref, img, w)
+	return stageFile(ctx, o, o.file, func(w io.Writer) error {
+		return tarball.Write(ref, withContext(ctx, img), w)
 	})
 }
 
@@ -75,34 +77,39 @@ type digestFile string
 func (o digestFile) String() string { return "digest file " + string(o) }
 func (o digestFile) check() error   { return nil }
 
-func (o digestFile) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o digestFile) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	d, err := img.Digest()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
-	return stageFile(o, string(o), func(w io.Writer) error {
+	return stageFile(ctx, o, string(o), func(w io.Writer) error {
 		_, err := io.WriteString(w, d.String())
 		return err
 	})
 }
 
-// stageFile writes a temporary file beside file with write; its commit
-// renames it to file, readable by all as a file made by cp would be.
-func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*staged, error) {
+// stageFile writes a temporary file beside file with write, stopping when
+// ctx is done (the file is then removed); its commit
+// renames it to file, with the mode os.Create gives (0666 less the umask),
+// not os.CreateTemp's 0600.
+func stageFile(ctx context.Context, what fmt.Stringer, file string, write func(io.Writer) error) (*staged, error) {
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory", what)
+	}
+	if err := checkReplaceable(file); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	f, err := createTemp(filepath.Dir(file), filepath.Base(file))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(ctxWriter{f, ctx}, 1<<20)
 	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = f.Chmod(0o666 &^ umask()) // as os.Create makes it
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -121,6 +128,24 @@ func stageFile(what fmt.Stringer, file string, write func(io.Writer) error) (*st
 		},
 		abort: func() { os.Remove(f.Name()) },
 	}, nil
+}
+
+// umask is the process's file mode creation mask, read from
+// /proc/self/status: umask(2) can only read it by setting it, which would
+// race with files made meanwhile by other goroutines. 022 if unknown.
+func umask() fs.FileMode {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0o022
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return fs.FileMode(m) & fs.ModePerm
+			}
+		}
+	}
+	return 0o022
 }
 
 // createTemp creates a temporary file for name in dir, with an error that

@@ -57,7 +57,7 @@ func (o *layoutOutput) check() error {
 	return nil
 }
 
-func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
+func (o *layoutOutput) stage(ctx context.Context, img v1.Image) (*staged, error) {
 	if _, err := o.exists(); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
@@ -68,7 +68,10 @@ func (o *layoutOutput) stage(_ context.Context, img v1.Image) (*staged, error) {
 	abort := func() { os.RemoveAll(tmp) }
 	p, err := layout.Write(tmp, empty.Index)
 	if err == nil {
-		err = p.WriteImage(img)
+		err = p.WriteImage(withContext(ctx, img))
+	}
+	if err == nil {
+		err = chmodFiles(tmp)
 	}
 	if err != nil {
 		abort()
@@ -104,6 +107,9 @@ func (o *layoutOutput) exists() (bool, error) {
 	case len(entries) == 0:
 		return false, nil
 	}
+	if err := checkRegularTree(o.dir); err != nil {
+		return false, err
+	}
 	if _, err := layout.FromPath(o.dir); err != nil {
 		return false, errNotLayout
 	}
@@ -124,7 +130,7 @@ func (o *layoutOutput) create(p layout.Path, img v1.Image) error {
 	if err := o.index(p, img); err != nil {
 		return err
 	}
-	if err := os.Chmod(string(p), 0o755); err != nil {
+	if err := os.Chmod(string(p), 0o777&^umask()); err != nil {
 		return err
 	}
 	// rename(2) replaces an empty directory and fails on a full one (Go's
@@ -140,9 +146,9 @@ func (o *layoutOutput) merge(p layout.Path, img v1.Image) error {
 		return err
 	}
 	defer unlock()
-	index, err := os.ReadFile(filepath.Join(o.dir, "index.json"))
+	index, err := readRegular(filepath.Join(o.dir, "index.json"))
 	if err != nil {
-		return errNotLayout
+		return fmt.Errorf("%w: %w", errNotLayout, err)
 	}
 	if err := p.WriteFile("index.json", index, 0o644); err != nil {
 		return err
@@ -198,6 +204,20 @@ func moveBlobs(from, to string) error {
 			return unwrapPathError(err)
 		}
 		return unwrapLinkError(os.Rename(path, dst))
+	})
+}
+
+// chmodFiles gives every file of the layout at dir the mode a file made
+// by open(2) with 0666 has (the umask applies): layout writes a blob of
+// unknown digest, the layer, through os.CreateTemp (0600: another user's
+// skopeo cannot read the layout) and index.json and oci-layout with 0777.
+func chmodFiles(dir string) error {
+	perm := 0o666 &^ umask()
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		return unwrapPathError(os.Chmod(path, perm))
 	})
 }
 

@@ -37,6 +37,9 @@ type staged struct {
 //   - only when all of them are written is each made visible, by renames;
 //     on any failure the temporary files are removed.
 //
+// When ctx is done (an interrupt) the outputs are not committed, the
+// temporary files are removed, and the error wraps context.Cause(ctx).
+//
 // A push cannot be taken back: when a later commit fails (a rename, which
 // is rare) the image stays in the registry. See OCILayout for what an
 // append to an existing layout leaves on failure.
@@ -58,6 +61,10 @@ func Write(ctx context.Context, img v1.Image, outs ...Output) (v1.Hash, error) {
 	}
 	for _, out := range outs {
 		s, err := out.stage(ctx, img)
+		if err == nil && ctx.Err() != nil {
+			s.abort()
+			err = fmt.Errorf("%s: %w", out, context.Cause(ctx))
+		}
 		if err != nil {
 			abort(done)
 			return v1.Hash{}, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -83,7 +84,12 @@ func writeEntry(plan *collector.Plan, tw *tar.Writer, hdr *tar.Header, data *col
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(tw, io.LimitReader(rc, hdr.Size), buf)
+	var n int64
+	if f, ok := rc.(*os.File); ok {
+		n, err = copyHoles(tw, f, hdr.Size, buf)
+	} else {
+		n, err = io.CopyBuffer(tw, io.LimitReader(rc, hdr.Size), buf)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", data.Source, err)
 	}

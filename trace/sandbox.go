@@ -8,7 +8,8 @@ type Sandbox struct {
 	// program sees as "/".
 	Root string
 	// Isolate starts the program in new mount, PID, network, UTS and
-	// IPC namespaces, as PID 1, with a fresh /proc, a read-only /sys,
+	// IPC namespaces, as PID 1, with lo up and no other interface, a
+	// fresh /proc, a read-only /sys,
 	// and a /dev tmpfs holding null, zero, full, random, urandom and
 	// tty, bound from the host, then pivot_root into Root, with
 	// Docker's default capabilities less CAP_MKNOD: what runc gives a
@@ -39,5 +40,8 @@ type SandboxError struct {
 	Err  error
 }
 
+// Error is "sandbox: STEP: reason".
 func (e *SandboxError) Error() string { return "sandbox: " + e.Step + ": " + e.Err.Error() }
+
+// Unwrap returns the reason, for errors.Is.
 func (e *SandboxError) Unwrap() error { return e.Err }

@@ -149,6 +149,9 @@ func (s *Sandbox) isolate() error {
 			return err
 		}
 	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
 	// pivot_root(".", ".") stacks the old root on the new one; the
 	// detach removes it (what runc does, without a directory for it).
 	if err := step("chdir "+root, unix.Chdir(root)); err != nil {
@@ -238,6 +241,22 @@ func (s *Sandbox) mountKernel(root string) error {
 		}
 	}
 	return nil
+}
+
+// loopbackUp brings up lo, the one interface of the new network
+// namespace, as container runtimes do: servers listen on 127.0.0.1.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return step("socket", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return step("ifreq lo", err)
+	}
+	ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING)
+	return step("ip link set lo up", unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr))
 }
 
 // encodeSandbox is the value of sandboxEnv for s.

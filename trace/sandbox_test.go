@@ -106,7 +106,7 @@ func TestFailures(t *testing.T) {
 }
 
 // TestSandboxIsolated: an isolated run is PID 1 in its namespaces, with
-// its own host name, no network but lo, /proc and /dev as a container has
+// its own host name, no network but lo, which is up, /proc and /dev as a container has
 // them, and nothing of the host's root; with Overlay, what it writes stays
 // out of Root.
 func TestSandboxIsolated(t *testing.T) {
@@ -147,14 +147,14 @@ func TestSandboxIsolated(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	script := `echo pid $$; busybox hostname; busybox ls /sys/class/net; busybox ls /dev; test -e /etc && echo host-root; echo x > /written; echo ok`
+	script := `echo pid $$; busybox hostname; busybox ls /sys/class/net; busybox cat /sys/class/net/lo/operstate; busybox ls /dev; test -e /etc && echo host-root; echo x > /written; echo ok`
 	var out strings.Builder
 	run(t, []string{"/usr/bin/busybox", "sh", "-c", script}, &Options{
 		Stdout:  &out,
 		Sandbox: &Sandbox{Root: root, Isolate: true, Overlay: true, Hostname: "sandboxed"},
 		Env:     []string{"PATH=/usr/bin"},
 	})
-	want := "pid 1\nsandboxed\nlo\nfd\nfull\nnull\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\nok\n"
+	want := "pid 1\nsandboxed\nlo\nunknown\nfd\nfull\nnull\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\nok\n"
 	if out.String() != want {
 		t.Errorf("in the sandbox:\n%s\nwant:\n%s", out.String(), want)
 	}

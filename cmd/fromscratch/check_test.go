@@ -46,9 +46,11 @@ func TestCheckFlags(t *testing.T) {
 		t.Errorf("--fix: the symlink's target is missing: %v", err)
 	}
 	layout := t.TempDir()
-	_, stderr, code = fromscratch(t, "image", "--oci-layout", filepath.Join(layout, "oci"), "--check", "--entrypoint", "/usr/bin/ls", "--cmd", "-l,/etc/os-release", "/usr/bin/ls")
-	if code != exitError || !strings.Contains(stderr, "fromscratch: check: /etc/os-release: missing — stat of /etc/os-release by pid 1 (ls)\n") {
-		t.Errorf("image --check with the entrypoint and cmd: exit %d\n%s", code, stderr)
+	for _, entrypoint := range [][]string{{"--entrypoint", "/usr/bin/ls"}, nil} {
+		_, stderr, code = fromscratch(t, append(append([]string{"image", "--oci-layout", filepath.Join(layout, "oci"), "--check"}, entrypoint...), "--cmd", "-l,/etc/os-release", "/usr/bin/ls")...)
+		if code != exitError || !strings.Contains(stderr, "fromscratch: check: /etc/os-release: missing — stat of /etc/os-release by pid 1 (ls)\n") {
+			t.Errorf("image --check %q --cmd: exit %d\n%s", entrypoint, code, stderr)
+		}
 	}
 	emptyDir(t, layout)
 	stdout, stderr, code := fromscratch(t, "deps", "--plan", "--fix", "/usr/bin/ls")

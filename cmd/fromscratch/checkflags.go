@@ -58,7 +58,7 @@ func (f *checkFlags) on() bool { return f.mode != "" || f.fix }
 func (f *checkFlags) image(i *imageFlags) {
 	f.entrypoint, f.cmd = i.entrypoint, i.cmd
 	f.entrypointSet, f.cmdSet = i.entrypointSet, i.cmdSet
-	f.env, f.workdir = i.env, i.workdir
+	f.env = i.env // the workdir is --workdir of every command: collectFlags.plan
 	f.user, f.base = i.user, i.base
 	if i.nonroot {
 		f.user = "65532:65532"
@@ -86,7 +86,7 @@ func (f *checkFlags) options(paths, progArgs []string) []check.Option {
 		}
 		opts = append(opts, check.WithArgs(argv...))
 	case f.cmdSet:
-		opts = append(opts, check.WithArgs(append([]string{paths[0]}, f.cmd...)...))
+		opts = append(opts, check.WithCmd(f.cmd...))
 	}
 	if f.timeout > 0 {
 		opts = append(opts, check.WithTimeout(f.timeout))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/image"
+	"github.com/fromscratch/fromscratch/internal/quote"
 	"github.com/fromscratch/fromscratch/trace"
 )
 
@@ -54,14 +54,16 @@ func (f *collectFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.keepSetuid, "keep-setuid", false, "keep setuid and setgid bits (dropped by default)")
 	fs.BoolVar(&f.allowMissing, "allow-missing", false, "write the result even when the loader would not find a library")
 	fs.BoolVar(&f.trace, "trace", false, "run PROG -- ARGS once under a tracer and add every file it opened (host only; credentials and your home left out)")
-	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION`")
+	fs.DurationVar(&f.traceTimeout, "trace-timeout", 5*time.Minute, "kill the traced run after `DURATION` (0: no limit)")
 	f.checks.register(fs)
 }
 
 // plan builds the Plan for the command line: with --trace, args are
-// "PROG [FILE...] -- ARGS..." and PROG runs first; progOut receives the
-// traced program's standard output.
-func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Plan, error) {
+// "PROG [FILE...] -- ARGS..." and PROG runs first.
+func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
+	if f.traceTimeout < 0 {
+		return nil, usageError{fmt.Errorf("--trace-timeout %v: negative (0 means no limit)", f.traceTimeout)}
+	}
 	paths, progArgs, err := f.fileArgs(fs)
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 		if f.root != "/" && f.root != "" {
 			return nil, usageError{fmt.Errorf("--trace runs the program on this machine and cannot be combined with --root")}
 		}
-		traced, err := f.runTrace(paths[0], progArgs, progOut)
+		traced, err := f.runTrace(paths[0], progArgs)
 		if err != nil {
 			return nil, err
 		}
@@ -116,11 +118,12 @@ func (f *collectFlags) plan(fs *pflag.FlagSet, progOut io.Writer) (*collector.Pl
 	if f.allowMissing {
 		opts = append(opts, collector.WithAllowMissing())
 	}
+	f.checks.workdir = f.workdir
 	plan, err := f.checks.collect(paths, progArgs, opts)
 	var missing *collector.MissingError
 	if errors.As(err, &missing) {
 		for _, m := range missing.Missing {
-			fmt.Fprintln(errw, m.String())
+			fmt.Fprintln(errw, missingLine(m, f.workDir()))
 		}
 		n := len(missing.Missing)
 		return nil, missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)", n, plural(n, "y", "ies"))}
@@ -204,15 +207,17 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 }
 
 // runTrace runs prog under the tracer, with this command's standard input
-// and the program's output on progOut and stderr, and returns the files
+// and both of the program's outputs on this command's standard error (one
+// rule for every command: the program's output never mixes with
+// fromscratch's own, the tree, the plan or the digest), and returns the files
 // it used, each with the first process that used it as its reason.
 // Result.Files has left out /proc, /sys, /dev, what the run wrote or
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
-func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) ([]collector.TracedFile, error) {
-	res, err := trace.Run(context.Background(), append([]string{prog}, args...), &trace.Options{
+func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
+	res, err := trace.Run(cmdCtx, append([]string{prog}, args...), &trace.Options{
 		Stdin:   os.Stdin,
-		Stdout:  progOut,
+		Stdout:  errw,
 		Stderr:  errw,
 		Timeout: f.traceTimeout,
 	})
@@ -224,9 +229,9 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 	}
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", prog, int(res.Signal), res.Signal)
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", quote.Name(prog), int(res.Signal), res.Signal)
 	case res.ExitCode != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", prog, res.ExitCode)
+		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", quote.Name(prog), res.ExitCode)
 	}
 	return collector.FromTrace(res), nil
 }
@@ -235,7 +240,7 @@ func (f *collectFlags) runTrace(prog string, args []string, progOut io.Writer) (
 // that a failure is one line.
 func printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
-		fmt.Fprintf(errw, "fromscratch: warning: %s\n", flagText(w))
+		fmt.Fprintf(errw, "fromscratch: warning: %s\n", quote.Words(flagText(w)))
 	}
 }
 

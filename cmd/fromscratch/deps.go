@@ -12,6 +12,7 @@ import (
 
 	"github.com/fromscratch/fromscratch/collector"
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 var depsCommand = &command{
@@ -26,7 +27,13 @@ modules, libgcc_s, certificates, passwd…), each with its reason: what
 'rootfs' and 'image' would add.
 
 A library that cannot be found is listed on stderr with the chain that needs
-it, after everything that was found, and the exit status is 1.`,
+it, after everything that was found, and the exit status is 1.
+
+A name with a control character (newline, escape) or bytes that are not
+UTF-8, or that starts with '"', is printed as a Go string literal
+("a\nb", "caf\xe9"), as ls and git quote names. --json writes each byte
+that is not UTF-8 as the lone surrogate \udcXX (Python's surrogateescape:
+os.fsencode(json.loads(...)) gives the name's bytes back).`,
 	flags: func(fs *pflag.FlagSet) func([]string) error {
 		var cf collectFlags
 		var list, asJSON, plan bool
@@ -62,7 +69,7 @@ it, after everything that was found, and the exit status is 1.`,
 			if g == nil {
 				// deps shows what is missing: it is not an error here.
 				cf.allowMissing = true
-				if p, err = cf.plan(fs, errw); err != nil {
+				if p, err = cf.plan(fs); err != nil {
 					return err
 				}
 				if g, err = cf.loaderGraph(p); err != nil {
@@ -73,13 +80,13 @@ it, after everything that was found, and the exit status is 1.`,
 			case plan:
 				writePlan(out, p)
 			case asJSON:
-				err = writeJSON(out, g, extras(p, g))
+				err = writeJSON(out, g, extras(p, g), cf.workDir())
 			case list:
 				for _, o := range g.Objects() {
-					fmt.Fprintln(out, o.Path)
+					fmt.Fprintln(out, quote.Name(o.Path))
 				}
 			default:
-				writeTree(out, g)
+				writeTree(out, g, cf.workDir())
 				writeExtras(out, extras(p, g))
 			}
 			if err != nil {
@@ -88,7 +95,7 @@ it, after everything that was found, and the exit status is 1.`,
 			if p != nil {
 				printWarnings(p)
 			}
-			return reportMissing(g, p)
+			return reportMissing(g, p, cf.workDir())
 		}
 	},
 }
@@ -115,40 +122,46 @@ func writeExtras(w io.Writer, extras []collector.Entry) {
 	}
 	fmt.Fprintln(w, "needed at run time, not shown by the loader:")
 	for _, e := range extras {
-		fmt.Fprintf(w, "    %s%s (%s)\n", e.Path, targetSuffix(&e), strings.Join(collector.Texts(e.Reasons), "; "))
+		fmt.Fprintf(w, "    %s%s (%s)\n", quote.Name(e.Path), targetSuffix(&e), reasonsText(e.Reasons))
 	}
 }
 
 // writePlan prints every entry: kind, mode, path, link target, reasons.
 func writePlan(w io.Writer, p *collector.Plan) {
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.UnixMode(), e.Path, targetSuffix(&e), strings.Join(collector.Texts(e.Reasons), "; "))
+		fmt.Fprintf(w, "%-8s %04o %s%s  (%s)\n", e.Kind, e.UnixMode(), quote.Name(e.Path), targetSuffix(&e), reasonsText(e.Reasons))
 	}
 	for _, x := range p.Excluded {
-		fmt.Fprintf(w, "excluded %s\n", x)
+		fmt.Fprintf(w, "excluded %s\n", quote.Name(x))
 	}
 }
 
 func targetSuffix(e *collector.Entry) string {
 	switch e.Kind {
 	case collector.Symlink:
-		return " -> " + e.Target
+		return " -> " + quote.Name(e.Target)
 	case collector.Hardlink:
-		return " => " + e.Target
+		return " => " + quote.Name(e.Target)
 	}
 	return ""
 }
 
+// reasonsText is the reasons of an entry on one line, each quoted if it
+// holds a name that needs it.
+func reasonsText(reasons []collector.Reason) string {
+	return quote.Names(collector.Texts(reasons), "; ")
+}
+
 // reportMissing prints every missing library of g and of the plan, once,
 // with the chain that needs it, and returns errMissing if there was one.
-func reportMissing(g *elfscan.Graph, p *collector.Plan) error {
+func reportMissing(g *elfscan.Graph, p *collector.Plan, workdir string) error {
 	missing := g.Missing()
 	if p != nil {
 		missing = append(missing, p.Missing()...)
 	}
 	printed := map[string]bool{}
 	for _, m := range missing {
-		if line := m.String(); !printed[line] {
+		if line := missingLine(m, workdir); !printed[line] {
 			printed[line] = true
 			fmt.Fprintln(errw, line)
 		}
@@ -159,9 +172,16 @@ func reportMissing(g *elfscan.Graph, p *collector.Plan) error {
 	return nil
 }
 
+// missingLine is a missing library's line: its names quoted where they
+// need it, and for a relative path the working directory it was looked
+// for in.
+func missingLine(m elfscan.Missing, workdir string) string {
+	return quote.Words(m.String()) + fromWorkDir(m.Name, workdir)
+}
+
 // writeTree prints each closure as lddtree does: every object under the
 // object whose request first loaded it.
-func writeTree(w io.Writer, g *elfscan.Graph) {
+func writeTree(w io.Writer, g *elfscan.Graph, workdir string) {
 	for _, c := range g.Closures {
 		children := map[*elfscan.Object][]*elfscan.Object{}
 		for _, o := range c.Objects {
@@ -174,9 +194,9 @@ func writeTree(w io.Writer, g *elfscan.Graph) {
 			missing[m.By] = append(missing[m.By], m.Name)
 		}
 		root := c.Root
-		fmt.Fprintf(w, "%s (%s)\n", root.Path, root.File.Kind)
+		fmt.Fprintf(w, "%s (%s)\n", quote.Name(root.Path), root.File.Kind)
 		if c.Interp != nil {
-			fmt.Fprintf(w, "    interpreter %s%s\n", c.Interp.Path, realSuffix(c.Interp))
+			fmt.Fprintf(w, "    interpreter %s%s\n", quote.Name(c.Interp.Path), realSuffix(c.Interp))
 		}
 		var walk func(o *elfscan.Object, depth int)
 		walk = func(o *elfscan.Object, depth int) {
@@ -185,11 +205,11 @@ func writeTree(w io.Writer, g *elfscan.Graph) {
 				if k == c.Interp {
 					continue
 				}
-				fmt.Fprintf(w, "%s%s => %s%s [%s]\n", indent, k.Name, k.Path, realSuffix(k), k.Step)
+				fmt.Fprintf(w, "%s%s => %s%s [%s]%s\n", indent, quote.Name(k.Name), quote.Name(k.Path), realSuffix(k), k.Step, objectFromWorkDir(k, workdir))
 				walk(k, depth+1)
 			}
 			for _, name := range missing[o] {
-				fmt.Fprintf(w, "%s%s => not found\n", indent, name)
+				fmt.Fprintf(w, "%s%s => not found%s\n", indent, quote.Name(name), fromWorkDir(name, workdir))
 			}
 		}
 		walk(root, 1)
@@ -210,13 +230,39 @@ func writeVariants(w io.Writer, c *elfscan.Closure) {
 	sort.Strings(paths)
 	fmt.Fprintln(w, "    glibc-hwcaps builds for CPUs above the selected level (--hwcaps LEVEL picks one):")
 	for _, p := range paths {
-		fmt.Fprintf(w, "        %s: %s\n", p, strings.Join(c.HWCapsVariants[p], ", "))
+		fmt.Fprintf(w, "        %s: %s\n", quote.Name(p), strings.Join(c.HWCapsVariants[p], ", "))
 	}
+}
+
+// fromWorkDir says, for a relative DT_NEEDED path with a slash, which
+// working directory the loader was assumed to open it from (--workdir):
+// the one the program runs in decides what it loads.
+func fromWorkDir(name, workdir string) string {
+	if !strings.Contains(name, "/") || strings.HasPrefix(name, "/") || strings.Contains(name, "$") {
+		return ""
+	}
+	return " (relative: from the working directory " + quote.Name(workdir) + ", --workdir)"
+}
+
+// objectFromWorkDir is fromWorkDir for an object: one opened by a
+// relative DT_NEEDED path, or found in a relative RPATH, RUNPATH or
+// --library-path directory, which the loader also takes from the working
+// directory.
+func objectFromWorkDir(o *elfscan.Object, workdir string) string {
+	switch o.Step {
+	case elfscan.StepPath:
+		return fromWorkDir(o.Name, workdir)
+	case elfscan.StepRPath, elfscan.StepRunPath, elfscan.StepLibraryPath:
+		if !strings.HasPrefix(o.Dir, "/") {
+			return fromWorkDir(o.Dir+"/", workdir)
+		}
+	}
+	return ""
 }
 
 func realSuffix(o *elfscan.Object) string {
 	if o.RealPath != "" && o.RealPath != o.Path {
-		return " -> " + o.RealPath
+		return " -> " + quote.Name(o.RealPath)
 	}
 	return ""
 }
@@ -224,29 +270,35 @@ func realSuffix(o *elfscan.Object) string {
 // jsonObject is one object in --json output: a stable schema, flat, with
 // the requester named by path (the Graph itself links objects by pointer).
 type jsonObject struct {
-	Path     string         `json:"path"`
-	RealPath string         `json:"realpath,omitempty"`
-	Name     string         `json:"name"`
-	Kind     string         `json:"kind"`
-	Soname   string         `json:"soname,omitempty"`
-	Needed   []string       `json:"needed"`
-	RPath    []string       `json:"rpath,omitempty"`
-	RunPath  []string       `json:"runpath,omitempty"`
-	NeededBy string         `json:"needed_by,omitempty"`
-	Step     string         `json:"step"`
-	Dir      string         `json:"dir,omitempty"`
-	HWCaps   string         `json:"hwcaps,omitempty"`
-	Links    []elfscan.Link `json:"links,omitempty"`
+	Path     jsonName   `json:"path"`
+	RealPath jsonName   `json:"realpath,omitempty"`
+	Name     jsonName   `json:"name"`
+	Kind     string     `json:"kind"`
+	Soname   jsonName   `json:"soname,omitempty"`
+	Needed   []jsonName `json:"needed"`
+	RPath    []jsonName `json:"rpath,omitempty"`
+	RunPath  []jsonName `json:"runpath,omitempty"`
+	NeededBy jsonName   `json:"needed_by,omitempty"`
+	Step     string     `json:"step"`
+	Dir      jsonName   `json:"dir,omitempty"`
+	HWCaps   string     `json:"hwcaps,omitempty"`
+	Links    []jsonLink `json:"links,omitempty"`
+}
+
+// jsonLink is an elfscan.Link with its names written losslessly.
+type jsonLink struct {
+	Path   jsonName `json:"path"`
+	Target jsonName `json:"target"`
 }
 
 type jsonMissing struct {
-	Name  string   `json:"name"`
-	Chain []string `json:"needed_by"` // requester first, the root last
+	Name  jsonName   `json:"name"`
+	Chain []jsonName `json:"needed_by"` // requester first, the root last
 }
 
 type jsonClosure struct {
-	Root    string        `json:"root"`
-	Interp  string        `json:"interpreter,omitempty"`
+	Root    jsonName      `json:"root"`
+	Interp  jsonName      `json:"interpreter,omitempty"`
 	Objects []jsonObject  `json:"objects"`
 	Missing []jsonMissing `json:"missing"`
 	// HWCapsVariants: library path → the glibc-hwcaps levels above the
@@ -257,34 +309,43 @@ type jsonClosure struct {
 // writeJSON prints the graph: per closure, every object in load order with
 // the name that loaded it, its requester, the search step and the links on
 // the way, then the missing names with their chains.
-func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
+func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry, workdir string) error {
 	closures := []jsonClosure{}
 	for _, c := range g.Closures {
-		jc := jsonClosure{Root: c.Root.Path, Objects: []jsonObject{}, Missing: []jsonMissing{}, HWCapsVariants: c.HWCapsVariants}
+		jc := jsonClosure{Root: jsonName(c.Root.Path), Objects: []jsonObject{}, Missing: []jsonMissing{}, HWCapsVariants: c.HWCapsVariants}
 		if c.Interp != nil {
-			jc.Interp = c.Interp.Path
+			jc.Interp = jsonName(c.Interp.Path)
 		}
 		for _, o := range c.Objects {
 			jo := jsonObject{
-				Path: o.Path, RealPath: o.RealPath, Name: o.Name,
-				Step: o.Step.String(), Dir: o.Dir, HWCaps: o.HWCaps, Links: o.Links,
-				Needed: []string{},
+				Path: jsonName(o.Path), RealPath: jsonName(o.RealPath), Name: jsonName(o.Name),
+				Step: o.Step.String(), Dir: jsonName(o.Dir), HWCaps: o.HWCaps,
+				Needed: []jsonName{},
+			}
+			for _, l := range o.Links {
+				jo.Links = append(jo.Links, jsonLink{Path: jsonName(l.Path), Target: jsonName(l.Target)})
 			}
 			if f := o.File; f != nil {
-				jo.Kind, jo.Soname, jo.RPath, jo.RunPath = f.Kind.String(), f.Soname, f.RPath, f.RunPath
+				jo.Kind, jo.Soname = f.Kind.String(), jsonName(f.Soname)
+				if f.RPath != nil {
+					jo.RPath = jsonNames(f.RPath)
+				}
+				if f.RunPath != nil {
+					jo.RunPath = jsonNames(f.RunPath)
+				}
 				if f.Needed != nil {
-					jo.Needed = f.Needed
+					jo.Needed = jsonNames(f.Needed)
 				}
 			}
 			if o.Parent != nil {
-				jo.NeededBy = o.Parent.Path
+				jo.NeededBy = jsonName(o.Parent.Path)
 			}
 			jc.Objects = append(jc.Objects, jo)
 		}
 		for _, m := range c.Missing {
-			jm := jsonMissing{Name: m.Name}
+			jm := jsonMissing{Name: jsonName(m.Name)}
 			for _, x := range m.By.Chain() {
-				jm.Chain = append(jm.Chain, x.Path)
+				jm.Chain = append(jm.Chain, jsonName(x.Path))
 			}
 			jc.Missing = append(jc.Missing, jm)
 		}
@@ -293,14 +354,16 @@ func writeJSON(w io.Writer, g *elfscan.Graph, extras []collector.Entry) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	type jsonExtra struct {
-		Path    string             `json:"path"`
-		Kind    string             `json:"kind"`
-		Target  string             `json:"target,omitempty"`
-		Reasons []collector.Reason `json:"reasons"`
+		Path    jsonName     `json:"path"`
+		Kind    string       `json:"kind"`
+		Target  jsonName     `json:"target,omitempty"`
+		Reasons []jsonReason `json:"reasons"`
 	}
 	ex := []jsonExtra{}
 	for _, e := range extras {
-		ex = append(ex, jsonExtra{Path: e.Path, Kind: e.Kind.String(), Target: e.Target, Reasons: e.Reasons})
+		ex = append(ex, jsonExtra{Path: jsonName(e.Path), Kind: e.Kind.String(), Target: jsonName(e.Target), Reasons: jsonReasons(e.Reasons)})
 	}
-	return enc.Encode(map[string]any{"closures": closures, "extras": ex})
+	// workdir is the working directory relative DT_NEEDED paths were
+	// opened from.
+	return enc.Encode(map[string]any{"closures": closures, "extras": ex, "workdir": jsonName(workdir)})
 }

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
@@ -22,13 +19,12 @@ import (
 type fromFlags struct {
 	from string
 
-	mu     sync.Mutex // the staging is removed by a signal or at the end
+	mu     sync.Mutex // guards staged, removed at the end (after a signal too)
 	staged *imageroot.Root
 	img    v1.Image
 	// srcDigest and srcSize describe the source; see image.DescribeSource.
 	srcDigest v1.Hash
 	srcSize   int64
-	signals   chan os.Signal
 }
 
 func (f *fromFlags) register(fs *pflag.FlagSet) {
@@ -64,27 +60,11 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		// SIGINT and SIGTERM stop a staging under way, which then removes
-		// itself, or remove the staging and exit.
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f.signals = make(chan os.Signal, 1)
-		signal.Notify(f.signals, syscall.SIGINT, syscall.SIGTERM)
-		go func(c chan os.Signal) {
-			sig, ok := <-c
-			if !ok {
-				return
-			}
-			cancel()
-			f.mu.Lock()
-			staged := f.staged
-			f.mu.Unlock()
-			if staged != nil {
-				f.closeFrom()
-				fmt.Fprintf(errw, "fromscratch: %v: staging of %s removed\n", sig, f.from)
-				os.Exit(exitError)
-			}
-		}(f.signals)
+		// SIGINT, SIGTERM and SIGHUP cancel cmdCtx (cancelOnSignal): a
+		// staging under way stops and removes itself; a finished one is
+		// removed by the deferred closeFrom once the command has stopped
+		// (and removed its own temporary output).
+		ctx := cmdCtx
 		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
 		if err != nil {
 			f.closeFrom()
@@ -166,11 +146,6 @@ func (f *collectFlags) printSizes(img v1.Image) {
 func (f *collectFlags) closeFrom() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.signals != nil {
-		signal.Stop(f.signals)
-		close(f.signals)
-		f.signals = nil
-	}
 	if f.staged != nil {
 		f.staged.Close()
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -42,7 +41,7 @@ is later than it (older files keep theirs, as tar --clamp-mtime does).`,
 
 type imageFlags struct {
 	ociLayout, tarball, tag, push, base, digestFile string
-	platform, user, workdir, compression, epoch     string
+	platform, user, compression, epoch              string
 	entrypoint, cmd                                 []string
 	env, labels, annotations                        []string
 	nonroot, quiet                                  bool
@@ -63,7 +62,6 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.env, "env", nil, "set `KEY=VALUE` in the image's environment (default PATH, and SSL_CERT_FILE when certificates were added); repeatable")
 	fs.StringVar(&f.user, "user", "", "run as `USER[:GROUP]` (numeric ids work in any image)")
 	fs.BoolVar(&f.nonroot, "nonroot", false, "run as 65532:65532 (nonroot)")
-	fs.StringVar(&f.workdir, "workdir", "", "the working `DIR`")
 	fs.StringArrayVar(&f.labels, "label", nil, "a config label `KEY=VALUE`; repeatable")
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "a manifest annotation `KEY=VALUE`; repeatable")
 	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: `gzip` or zstd")
@@ -144,12 +142,8 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := image.Check(outs...); err != nil {
 		return err
 	}
-	progOut := out
-	if f.quiet {
-		progOut = errw
-	}
 	cf.checks.image(f)
-	plan, err := cf.plan(fs, progOut)
+	plan, err := cf.plan(fs)
 	if err != nil {
 		return err
 	}
@@ -164,7 +158,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if platform != nil {
 			p = *platform
 		}
-		base, err := image.LoadBase(context.Background(), f.base, p)
+		base, err := image.LoadBase(cmdCtx, f.base, p)
 		if err != nil {
 			return err
 		}
@@ -190,8 +184,8 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	case f.user != "":
 		opts = append(opts, image.WithUser(f.user))
 	}
-	if f.workdir != "" {
-		opts = append(opts, image.WithWorkingDir(f.workdir))
+	if cf.workdir != "" {
+		opts = append(opts, image.WithWorkingDir(cf.workdir))
 	}
 	if len(labels) > 0 {
 		opts = append(opts, image.WithLabels(labels))
@@ -203,7 +197,9 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	img, err := image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	img, err := untilInterrupted(cmdCtx, func() (v1.Image, error) {
+		return image.Build(plan, append(opts, sboms.imageOptions()...)...)
+	})
 	if err != nil {
 		return err
 	}
@@ -211,7 +207,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	digest, err := image.Write(context.Background(), img, outs...)
+	digest, err := image.Write(cmdCtx, img, outs...)
 	if err != nil {
 		abortSBOMs()
 		return err

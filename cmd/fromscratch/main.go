@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // Exit codes: 1 means the job was done but something is missing (a library
@@ -89,6 +92,10 @@ func lookup(name string) *command {
 // out and errw are where commands print; run sets them.
 var out, errw io.Writer = os.Stdout, os.Stderr
 
+// cmdCtx is the context of the running command, cancelled on SIGINT,
+// SIGTERM and SIGHUP (cancelOnSignal); runCommand sets it.
+var cmdCtx = context.Background()
+
 func runCommand(c *command, args []string) int {
 	fs := pflag.NewFlagSet("fromscratch "+c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
@@ -97,15 +104,23 @@ func runCommand(c *command, args []string) int {
 	help := fs.BoolP("help", "h", false, "show this help")
 	fs.SetInterspersed(true)
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+		fmt.Fprintf(errw, "fromscratch %s: %s (see fromscratch %s --help)\n", c.name, oneLine(err), c.name)
 		return exitError
 	}
 	if *help {
 		commandUsage(out, c, fs)
 		return 0
 	}
+	var stop func()
+	cmdCtx, stop = cancelOnSignal()
 	err := do(fs.Args())
+	stop()
 	var ue usageError
+	if err != nil {
+		if code, ok := interruptedExit(cmdCtx, c.name); ok {
+			return code
+		}
+	}
 	switch {
 	case err == nil:
 		return 0
@@ -115,7 +130,7 @@ func runCommand(c *command, args []string) int {
 		}
 		return exitMissing
 	case errors.As(err, &ue):
-		fmt.Fprintf(errw, "fromscratch %s: %v (see fromscratch %s --help)\n", c.name, err, c.name)
+		fmt.Fprintf(errw, "fromscratch %s: %s (see fromscratch %s --help)\n", c.name, oneLine(err), c.name)
 	default:
 		fmt.Fprintf(errw, "fromscratch %s: %s\n", c.name, flagText(oneLine(err)))
 	}
@@ -123,9 +138,11 @@ func runCommand(c *command, args []string) int {
 }
 
 // oneLine keeps an error to one line: wrapped multi-line messages from
-// dependencies would otherwise break the one-line-error rule.
+// dependencies would otherwise break the one-line-error rule, and a word
+// with a control character or bytes that are not UTF-8 (a hostile file
+// name) is quoted.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return quote.Words(err.Error())
 }
 
 func mainUsage(w io.Writer) {

@@ -18,6 +18,7 @@ type resolveFlags struct {
 	flavor      string
 	resolver    string
 	ldSoConf    bool
+	workdir     string
 }
 
 func (f *resolveFlags) register(fs *pflag.FlagSet) {
@@ -26,6 +27,7 @@ func (f *resolveFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hwcaps, "hwcaps", "", "glibc-hwcaps `LEVEL` of the target CPU (e.g. x86-64-v3); default: the baseline every CPU runs")
 	fs.StringVar(&f.flavor, "loader", "auto", "loader rules: `auto` (from each file's interpreter), glibc or musl")
 	fs.BoolVar(&f.ldSoConf, "ld-so-conf", false, "search the directories of the root's /etc/ld.so.conf (and its includes) instead of its ld.so.cache, as if ldconfig had just run: for a sysroot without a cache or with a stale one (the image gets a cache made from it)")
+	fs.StringVar(&f.workdir, "workdir", "", "the working `DIR` the program runs in (the image's WORKDIR): a relative library path with a slash in DT_NEEDED is opened from it, as the loader does (default /)")
 	fs.StringVar(&f.resolver, "resolver", "emulate", "`HOW` to resolve: emulate (read ELF, never execute) or loader (ask the host's real loader: EXECUTES the file's interpreter; host files only)")
 }
 
@@ -53,6 +55,9 @@ func (f *resolveFlags) options() ([]elfscan.Option, error) {
 	}
 	if f.ldSoConf {
 		opts = append(opts, elfscan.WithLdSoConf(true))
+	}
+	if f.workdir != "" {
+		opts = append(opts, elfscan.WithWorkDir(f.workdir))
 	}
 	switch f.flavor {
 	case "auto":
@@ -87,6 +92,14 @@ func (f *resolveFlags) resolve(paths []string) (*elfscan.Graph, error) {
 		return r.ResolveWithHostLoader(paths...)
 	}
 	return r.Resolve(paths...)
+}
+
+// workDir is the working directory the resolver assumes (WithWorkDir).
+func (f *resolveFlags) workDir() string {
+	if f.workdir == "" {
+		return "/"
+	}
+	return elfscan.Clean(f.workdir)
 }
 
 // rootPath maps a FILE argument to a path inside the root. With --root, a

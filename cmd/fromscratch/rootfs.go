@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 var rootfsCommand = &command{
@@ -43,14 +44,14 @@ unless --allow-missing.`,
 			if err := sf.parse(); err != nil {
 				return err
 			}
-			plan, err := cf.plan(fs, out)
+			plan, err := cf.plan(fs)
 			if err != nil {
 				return err
 			}
 			if err := cf.checkPlan(plan); err != nil {
 				return err
 			}
-			opts := []collector.WriteOption{collector.WithModTime(mtime)}
+			opts := []collector.WriteOption{collector.WithModTime(mtime), collector.WithContext(cmdCtx)}
 			if force {
 				opts = append(opts, collector.WithForce())
 			}
@@ -71,7 +72,7 @@ unless --allow-missing.`,
 			}
 			printWarnings(plan)
 			files, size := planSize(plan)
-			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", output, len(plan.Entries), files, humanSize(size))
+			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", quote.Name(output), len(plan.Entries), files, humanSize(size))
 			return nil
 		}
 	},

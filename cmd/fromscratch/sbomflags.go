@@ -42,6 +42,11 @@ func (f *sbomFlags) parse() error {
 		if err != nil {
 			return usageError{fmt.Errorf("--sbom %q: want spdx=FILE or cyclonedx=FILE", spec)}
 		}
+		// The file is renamed over what is there: never over a FIFO or
+		// a device node (/dev/null, as root).
+		if st, err := os.Stat(file); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("--sbom %s: exists and is not a regular file: not replaced", file)
+		}
 		f.outs = append(f.outs, sbomOut{format, file})
 	}
 	return nil
