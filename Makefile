@@ -3,7 +3,7 @@
 # Go from PATH, or where the official tarball puts it.
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 # Per test binary; the whole suite should stay well under 30 minutes.
-TEST_TIMEOUT ?= 20m
+TEST_TIMEOUT ?= 30m
 TEST_FLAGS ?= -race -count=1 -timeout $(TEST_TIMEOUT)
 PKGS ?= ./...
 FUZZTIME ?= 10s
