@@ -93,20 +93,27 @@ func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File,
 			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
 		}
 	}()
-	if size < 0 {
-		size = 0
+	s, err := newScanner(r, size, name, !withImports)
+	if err != nil {
+		return nil, err
 	}
-	s := &scanner{name: name, r: r, size: uint64(size), noImports: !withImports}
-	// One read of the file's start serves the headers and, in small
-	// files, the dynamic symbol and string tables too.
-	s.scratch = getScratch()
 	defer s.release()
+	return s.scan()
+}
+
+// newScanner reads the start of the file into a scanner; the caller
+// releases it. One read of the file's start serves the headers and, in
+// small files, the dynamic symbol and string tables too.
+func newScanner(r io.ReaderAt, size int64, name string, noImports bool) (*scanner, error) {
+	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), noImports: noImports}
+	s.scratch = getScratch()
 	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
 	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
+		s.release()
 		return nil, &FormatError{Path: name, Err: fmt.Errorf("reading ELF header: %w", err)}
 	}
 	s.head = s.scratch.head[:n]
-	return s.scan()
+	return s, nil
 }
 
 // A scratch holds the buffers one scan needs and gives back: a Resolver

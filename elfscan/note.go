@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -70,17 +69,11 @@ func ScanDlopenNotes(r io.ReaderAt, size int64, name string) (notes []DlopenNote
 			notes, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, x)}
 		}
 	}()
-	if size < 0 {
-		size = 0
+	s, err := newScanner(r, size, name, true)
+	if err != nil {
+		return nil, err
 	}
-	s := &scanner{name: name, r: r, size: uint64(size), noImports: true}
-	s.scratch = getScratch()
 	defer s.release()
-	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
-	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
-		return nil, &FormatError{Path: name, Err: fmt.Errorf("reading ELF header: %w", err)}
-	}
-	s.head = s.scratch.head[:n]
 	if err := s.readHeader(); err != nil {
 		return nil, err
 	}
