@@ -24,13 +24,25 @@ func (c *collection) importIndex() *importIndex {
 		c.cache["importIndex"] = x
 	}
 	for ; x.indexed < len(c.order); x.indexed++ {
-		if f := c.order[x.indexed].File; f != nil {
-			for _, s := range f.Imports {
-				x.by[s] = append(x.by[s], x.indexed)
-			}
+		for _, s := range c.imports(c.order[x.indexed]) {
+			x.by[s] = append(x.by[s], x.indexed)
 		}
 	}
 	return x
+}
+
+// imports returns the symbols o imports. The resolver read them with the
+// file, unless it could not: a file that cannot be read again is warned
+// about and imports nothing.
+func (c *collection) imports(o *elfscan.Object) []string {
+	if o.File == nil {
+		return nil
+	}
+	syms, err := o.File.Imports()
+	if err != nil {
+		c.warn("%v: no rule sees what it imports", err)
+	}
+	return syms
 }
 
 // importersOf returns the objects that import any of syms, in the order
@@ -40,7 +52,7 @@ func (c *collection) importersOf(syms []string) []*elfscan.Object {
 		// One question (warnDlopen): a scan costs less than the index.
 		var out []*elfscan.Object
 		for _, o := range c.order {
-			if o.File != nil && slices.ContainsFunc(syms, o.File.ImportsSymbol) {
+			if imports := c.imports(o); slices.ContainsFunc(syms, func(s string) bool { return slices.Contains(imports, s) }) {
 				out = append(out, o)
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,19 +52,24 @@ const (
 	stringSlack = 1 << 20
 )
 
-// scanCount counts the files Open has opened, for the benchmark that
-// checks that a Resolver reads each file once.
-var scanCount atomic.Int64
-
-// Open scans the ELF file p inside root.
+// Open scans the ELF file p inside root, imports included (see Scan). Its
+// Exports are read when first asked for, by opening p again.
 func Open(root *Root, p string) (*File, error) {
-	scanCount.Add(1)
+	return openFile(root, p, wantImports)
+}
+
+// openFile scans the ELF file p inside root, reading the symbols of want.
+func openFile(root *Root, p string, want symbolSet) (*File, error) {
 	fd, size, err := root.openFD(p)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	return Scan(fdReader(fd), size, p)
+	f, err := scan(fdReader(fd), size, p, want)
+	if err == nil {
+		f.syms.open = reopen(root, p)
+	}
+	return f, err
 }
 
 // Scan reads the ELF file of the given size from r; name is used in errors
@@ -79,13 +83,21 @@ func Open(root *Root, p string) (*File, error) {
 // "", no program headers or more than 64 KiB of them — is an error too; a
 // shared library is not held to those rules, as ld.so, not the kernel,
 // loads it.
+//
+// Scan reads the File's Imports too; its Exports are read from r when
+// first asked for, as debug/elf reads sections: r must stay readable
+// until then.
 func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
-	return scan(r, size, name, true)
+	f, err := scan(r, size, name, wantImports)
+	if err == nil {
+		f.syms.open = func() (io.ReaderAt, int64, func(), error) { return r, size, func() {}, nil }
+	}
+	return f, err
 }
 
-// scan is Scan; withImports false leaves the dynamic symbol table unread
-// (File.Imports nil), which the loader's closure does not need.
-func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File, err error) {
+// scan is Scan without a way to read the symbols left unread: want says
+// which dynamic symbols it reads (the loader's closure needs none).
+func scan(r io.ReaderAt, size int64, name string, want symbolSet) (file *File, err error) {
 	defer func() {
 		// A panic is a bug, but one hostile file must not take the whole
 		// program down with it.
@@ -93,7 +105,7 @@ func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File,
 			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
 		}
 	}()
-	s, err := newScanner(r, size, name, !withImports)
+	s, err := newScanner(r, size, name, want)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +116,8 @@ func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File,
 // newScanner reads the start of the file into a scanner; the caller
 // releases it. One read of the file's start serves the headers and, in
 // small files, the dynamic symbol and string tables too.
-func newScanner(r io.ReaderAt, size int64, name string, noImports bool) (*scanner, error) {
-	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), noImports: noImports}
+func newScanner(r io.ReaderAt, size int64, name string, want symbolSet) (*scanner, error) {
+	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), want: want}
 	s.scratch = getScratch()
 	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
 	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
@@ -221,9 +233,9 @@ type prog struct {
 }
 
 type scanner struct {
-	name      string
-	noImports bool
-	r         io.ReaderAt
+	name string
+	want symbolSet // the dynamic symbols to read
+	r    io.ReaderAt
 	size      uint64
 	// head is the start of the file. It and the other buffers of scratch
 	// go back to scratchFree when the scan ends: nothing read may outlive
@@ -255,6 +267,7 @@ func (s *scanner) scan() (*File, error) {
 		OSABI:   h.osabi,
 		Type:    h.typ,
 		EFlags:  h.flags,
+		syms:    &symbols{},
 	}
 	f.SectionHeaders = s.hasSectionHeaders()
 	if err := s.readProgs(); err != nil {
@@ -552,14 +565,16 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		}
 		f.HasRunPath, f.RunPath = true, splitPath(p)
 	}
-	if s.noImports {
-		return nil
+	for _, w := range []symbolSet{wantImports, wantExports} {
+		if s.want&w == 0 {
+			continue
+		}
+		names, err := s.readSymbols(strtab, w == wantExports)
+		if err != nil {
+			return err
+		}
+		f.syms.set(w, names)
 	}
-	imports, err := s.readImports(strtab)
-	if err != nil {
-		return err
-	}
-	f.Imports = imports
 	return nil
 }
 
@@ -577,7 +592,7 @@ const bigStrtab = 64 << 10
 // (nil when strings are read one by one).
 func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, error) {
 	addr, size := s.one(elf.DT_STRTAB), s.one(elf.DT_STRSZ)
-	if s.noImports && size > bigStrtab {
+	if s.want == 0 && size > bigStrtab {
 		base, avail, err := s.segment(addr, "DT_STRTAB")
 		if err != nil {
 			return nil, nil, err
@@ -661,11 +676,12 @@ func (s *scanner) readVaddr(addr, n, limit uint64, what string) ([]byte, error) 
 	return s.readAt(off, n, limit, what)
 }
 
-// readImports returns the names of the undefined dynamic symbols, read
-// through DT_SYMTAB, in the order of the string table (sorting the names
-// themselves would cost more than the rest of the scan). The symbol count comes from DT_HASH or DT_GNU_HASH, as
-// there may be no section header to give it.
-func (s *scanner) readImports(strtab []byte) ([]string, error) {
+// readSymbols returns the names of the undefined dynamic symbols (the
+// defined ones if defined is true), read through DT_SYMTAB, each once, in
+// the order of the string table (sorting the names themselves would cost
+// more than the rest of the scan). The symbol count comes from DT_HASH or
+// DT_GNU_HASH, as there may be no section header to give it.
+func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	symtab := s.one(elf.DT_SYMTAB)
 	if symtab == 0 {
 		return nil, nil
@@ -697,7 +713,7 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 		} else {
 			shndx = s.bo.Uint16(e[14:16])
 		}
-		if shndx == uint16(elf.SHN_UNDEF) && nameOff != 0 && uint64(nameOff) < uint64(len(strtab)) {
+		if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < uint64(len(strtab)) {
 			offs = append(offs, nameOff)
 		}
 	}
@@ -729,6 +745,7 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	joined, out := all.String(), make([]string, 0, len(names))
 	sc.names = names
 	seen := sc.seen // linkers merge equal strings, but need not
+	clear(seen)
 	pos := 0
 	for _, name := range names {
 		x := joined[pos : pos+len(name)]

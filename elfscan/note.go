@@ -69,7 +69,7 @@ func ScanDlopenNotes(r io.ReaderAt, size int64, name string) (notes []DlopenNote
 			notes, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, x)}
 		}
 	}()
-	s, err := newScanner(r, size, name, true)
+	s, err := newScanner(r, size, name, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,14 @@ func NewResolver(opts ...Option) *Resolver {
 	return r
 }
 
+// symbols are the dynamic symbols the Resolver's scans read.
+func (r *Resolver) symbols() symbolSet {
+	if r.noImports {
+		return 0
+	}
+	return wantImports
+}
+
 // Root is the root the Resolver looks in.
 func (r *Resolver) Root() *Root { return r.root }
 

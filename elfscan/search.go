@@ -129,7 +129,7 @@ func (r *Resolver) info(real string) *fileInfo {
 	if fi, ok := r.files[real]; ok {
 		return fi
 	}
-	fi := readInfo(r.root, real, !r.noImports)
+	fi := readInfo(r.root, real, r.symbols())
 	r.files[real] = fi
 	return fi
 }
@@ -198,7 +198,7 @@ func (r *Resolver) readAll(reals []string) {
 				if i >= len(reals) {
 					return
 				}
-				infos[i] = readInfo(r.root, reals[i], !r.noImports)
+				infos[i] = readInfo(r.root, reals[i], r.symbols())
 			}
 		})
 	}
@@ -208,8 +208,9 @@ func (r *Resolver) readAll(reals []string) {
 	}
 }
 
-// readInfo reads the fileInfo of real, a resolved path inside root.
-func readInfo(root *Root, real string, withImports bool) *fileInfo {
+// readInfo reads the fileInfo of real, a resolved path inside root, and
+// the dynamic symbols of want if it is ELF.
+func readInfo(root *Root, real string, want symbolSet) *fileInfo {
 	fi := &fileInfo{}
 	fd, size, err := root.openFD(real)
 	if err != nil {
@@ -225,9 +226,10 @@ func readInfo(root *Root, real string, withImports bool) *fileInfo {
 	}
 	fi.head = b[:n]
 	if n >= 4 && string(b[:4]) == elf.ELFMAG {
-		scanCount.Add(1)
 		fi.scanned = true
-		fi.file, fi.scanErr = scan(fdReader(fd), size, real, withImports)
+		if fi.file, fi.scanErr = scan(fdReader(fd), size, real, want); fi.file != nil {
+			fi.file.syms.open = reopen(root, real)
+		}
 	}
 	return fi
 }
@@ -237,7 +239,7 @@ func (r *Resolver) scan(p, real string) (*File, error) {
 	fi := r.info(real)
 	if !fi.scanned {
 		fi.scanned = true
-		fi.file, fi.scanErr = Open(r.root, real)
+		fi.file, fi.scanErr = openFile(r.root, real, r.symbols())
 	}
 	return fi.file, fi.scanErr
 }
