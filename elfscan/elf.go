@@ -236,7 +236,7 @@ type scanner struct {
 	name string
 	want symbolSet // the dynamic symbols to read
 	r    io.ReaderAt
-	size      uint64
+	size uint64
 	// head is the start of the file. It and the other buffers of scratch
 	// go back to scratchFree when the scan ends: nothing read may outlive
 	// the scan without a copy.
