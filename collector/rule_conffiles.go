@@ -228,6 +228,7 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 	if err != nil {
 		return nil
 	}
+	var byBase map[string][]string // the listed paths, by base name
 	for _, de := range des {
 		p := path.Join(d, de.Name())
 		if de.Type()&fs.ModeSymlink == 0 || listed[p] {
@@ -237,13 +238,17 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 		if err != nil {
 			continue
 		}
+		if byBase == nil {
+			byBase = map[string][]string{}
+			for l := range listed {
+				byBase[path.Base(l)] = append(byBase[path.Base(l)], l)
+			}
+		}
 		own := false
-		for l := range listed {
-			if path.Base(l) == path.Base(real) {
-				if r, _, err := c.root.Resolve(l); err == nil && r == real {
-					own = true
-					break
-				}
+		for _, l := range byBase[path.Base(real)] {
+			if r, _, err := c.root.Resolve(l); err == nil && r == real {
+				own = true
+				break
 			}
 		}
 		if !own {

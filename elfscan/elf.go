@@ -97,18 +97,23 @@ func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
 
 // scan is Scan without a way to read the symbols left unread: want says
 // which dynamic symbols it reads (the loader's closure needs none).
-func scan(r io.ReaderAt, size int64, name string, want symbolSet) (file *File, err error) {
-	defer func() {
-		// A panic is a bug, but one hostile file must not take the whole
-		// program down with it.
-		if p := recover(); p != nil {
-			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
-		}
-	}()
+func scan(r io.ReaderAt, size int64, name string, want symbolSet) (*File, error) {
 	s, err := newScanner(r, size, name, want)
 	if err != nil {
 		return nil, err
 	}
+	return s.run()
+}
+
+// run scans the file and releases the scanner.
+func (s *scanner) run() (file *File, err error) {
+	defer func() {
+		// A panic is a bug, but one hostile file must not take the whole
+		// program down with it.
+		if p := recover(); p != nil {
+			file, err = nil, &FormatError{Path: s.name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
+		}
+	}()
 	defer s.release()
 	return s.scan()
 }
@@ -117,26 +122,34 @@ func scan(r io.ReaderAt, size int64, name string, want symbolSet) (file *File, e
 // releases it. One read of the file's start serves the headers and, in
 // small files, the dynamic symbol and string tables too.
 func newScanner(r io.ReaderAt, size int64, name string, want symbolSet) (*scanner, error) {
-	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), want: want}
-	s.scratch = getScratch()
-	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
+	sc := getScratch()
+	n, err := r.ReadAt(sc.head[:min(int64(len(sc.head)), max(size, 0))], 0)
+	s := scannerWithHead(r, size, name, want, sc, n)
 	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
 		s.release()
 		return nil, &FormatError{Path: name, Err: fmt.Errorf("reading ELF header: %w", err)}
 	}
-	s.head = s.scratch.head[:n]
 	return s, nil
+}
+
+// scannerWithHead is a scanner for a file whose first n bytes the caller
+// read into sc.head.
+func scannerWithHead(r io.ReaderAt, size int64, name string, want symbolSet, sc *scratch, n int) *scanner {
+	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), want: want, scratch: sc}
+	s.head = sc.head[:n]
+	return s
 }
 
 // A scratch holds the buffers one scan needs and gives back: a Resolver
 // scans hundreds of files, whose tables would otherwise all be garbage.
 type scratch struct {
-	head  []byte   // the first bytes of the file
-	free  [][]byte // buffers for reads past head
-	used  [][]byte // the ones lent to the current scan
-	offs  []uint32
-	names [][]byte
-	seen  map[string]bool
+	head   []byte   // the first bytes of the file
+	free   [][]byte // buffers for reads past head
+	used   [][]byte // the ones lent to the current scan
+	offs   []uint32
+	names  [][]byte
+	needed []uint64
+	seen   map[string]bool
 }
 
 // scratchFree keeps a few scratches between scans. Unlike a sync.Pool it
@@ -245,9 +258,12 @@ type scanner struct {
 	h       header
 	bo      binary.ByteOrder
 	progs   []prog
-	dyn     map[elf.DynTag][]uint64
+	dyn     dynTags
 	// stringBudget is how many more bytes may be copied out of DT_STRTAB.
 	stringBudget int
+	// strBase and strSize are the file offset and size of DT_STRTAB
+	// when it is read a piece at a time.
+	strBase, strSize uint64
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -513,7 +529,8 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 	if err != nil {
 		return err
 	}
-	s.dyn = map[elf.DynTag][]uint64{}
+	s.dyn = dynTags{needed: s.scratch.needed[:0]}
+	defer func() { s.scratch.needed = s.dyn.needed[:0] }()
 	ws := s.h.wordSize
 	word := func(b []byte) uint64 {
 		if ws == 8 {
@@ -527,19 +544,18 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		if tag == elf.DT_NULL {
 			break
 		}
-		s.dyn[tag] = append(s.dyn[tag], val)
+		s.dyn.add(tag, val)
 	}
 	f.Flags = elf.DynFlag(s.one(elf.DT_FLAGS))
 	f.Flags1 = s.one(elf.DT_FLAGS_1)
-	if len(s.dyn[elf.DT_NEEDED])+len(s.dyn[elf.DT_SONAME])+len(s.dyn[elf.DT_RPATH])+len(s.dyn[elf.DT_RUNPATH]) == 0 &&
-		len(s.dyn[elf.DT_SYMTAB]) == 0 {
+	if d := &s.dyn; len(d.needed) == 0 && !d.has(elf.DT_SONAME) && !d.has(elf.DT_RPATH) && !d.has(elf.DT_RUNPATH) && !d.has(elf.DT_SYMTAB) {
 		return nil
 	}
 	str, strtab, err := s.strings()
 	if err != nil {
 		return err
 	}
-	for _, off := range s.dyn[elf.DT_NEEDED] {
+	for _, off := range s.dyn.needed {
 		n, err := str(elf.DT_NEEDED, off)
 		if err != nil {
 			return err
@@ -582,9 +598,10 @@ const errOverlap = "the strings of DT_STRTAB overlap beyond reason (a hostile fi
 
 // cstring copies the NUL-terminated string at the start of b, charging it
 // to the string budget.
-// bigStrtab is the size of a string table above which a scan without
-// imports reads the few strings it needs one by one: a few large programs
-// have string tables of megabytes, and the loader needs ten names of them.
+// bigStrtab is the size of a string table above which a scan reads the
+// strings it needs one by one, or a few at a time (imports): a few large
+// programs have string tables of megabytes, and the loader needs ten
+// names of them, the rules a few hundred.
 const bigStrtab = 64 << 10
 
 // strings returns a function reading the NUL-terminated string at an
@@ -592,7 +609,7 @@ const bigStrtab = 64 << 10
 // (nil when strings are read one by one).
 func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, error) {
 	addr, size := s.one(elf.DT_STRTAB), s.one(elf.DT_STRSZ)
-	if s.want == 0 && size > bigStrtab {
+	if s.want&wantExports == 0 && size > bigStrtab {
 		base, avail, err := s.segment(addr, "DT_STRTAB")
 		if err != nil {
 			return nil, nil, err
@@ -601,6 +618,10 @@ func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, e
 			return nil, nil, s.errorf("DT_STRTAB at address %#x (%d bytes) runs past its PT_LOAD segment or the limit", addr, size)
 		}
 		s.stringBudget = stringSlack
+		if s.want != 0 {
+			s.stringBudget += 2 * int(size) // as for a table read whole
+		}
+		s.strBase, s.strSize = base, size
 		return func(tag elf.DynTag, off uint64) (string, error) {
 			if off >= size {
 				return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, size)
@@ -645,10 +666,52 @@ func (s *scanner) one(tag elf.DynTag) uint64 {
 }
 
 func (s *scanner) last(tag elf.DynTag) (uint64, bool) {
-	if v := s.dyn[tag]; len(v) > 0 {
-		return v[len(v)-1], true
+	if i := dynSlot(tag); i >= 0 && s.dyn.set[i] {
+		return s.dyn.val[i], true
 	}
 	return 0, false
+}
+
+// dynTags are the entries of PT_DYNAMIC the scanner reads: every
+// DT_NEEDED, in order, and the last value of the other tags it knows (a
+// map of every tag cost more than reading the entries).
+type dynTags struct {
+	needed []uint64
+	val    [dynSlots]uint64
+	set    [dynSlots]bool
+}
+
+// The tags below dynLow are their own slots; the two the scanner reads
+// above them come after.
+const (
+	dynLow   = elf.DT_FLAGS + 1
+	dynSlots = dynLow + 2
+)
+
+// dynSlot is tag's slot in dynTags, or -1 for a tag the scanner ignores.
+func dynSlot(tag elf.DynTag) int {
+	switch {
+	case tag >= 0 && tag < dynLow:
+		return int(tag)
+	case tag == elf.DT_FLAGS_1:
+		return int(dynLow)
+	case tag == elf.DT_GNU_HASH:
+		return int(dynLow) + 1
+	}
+	return -1
+}
+
+func (d *dynTags) add(tag elf.DynTag, val uint64) {
+	if tag == elf.DT_NEEDED {
+		d.needed = append(d.needed, val)
+	} else if i := dynSlot(tag); i >= 0 {
+		d.val[i], d.set[i] = val, true
+	}
+}
+
+func (d *dynTags) has(tag elf.DynTag) bool {
+	i := dynSlot(tag)
+	return i >= 0 && d.set[i]
 }
 
 // segment returns the file range of the PT_LOAD segment that maps the
@@ -701,7 +764,11 @@ func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The string offsets of the undefined symbols, each once.
+	strSize := uint64(len(strtab))
+	if strtab == nil {
+		strSize = s.strSize
+	}
+	// The string offsets of the symbols, each once.
 	sc := s.scratch
 	offs := sc.offs[:0]
 	for i := uint64(1); i < n; i++ { // symbol 0 is the null symbol
@@ -713,7 +780,7 @@ func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 		} else {
 			shndx = s.bo.Uint16(e[14:16])
 		}
-		if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < uint64(len(strtab)) {
+		if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < strSize {
 			offs = append(offs, nameOff)
 		}
 	}
@@ -722,10 +789,33 @@ func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	sc.offs = offs
 	names := sc.names[:0]
 	total := 0
-	for _, off := range offs {
-		name := strtab[off:]
+	var chunk []byte // strtab from chunkOff on, when it was not read whole
+	var chunkOff uint64
+	for i, off := range offs {
+		var name []byte
+		if strtab != nil {
+			name = strtab[off:]
+		} else {
+			if uint64(off) < chunkOff || uint64(off) >= chunkOff+uint64(len(chunk)) {
+				if chunk, err = s.strtabChunk(offs[i:], strSize); err != nil {
+					return nil, err
+				}
+				chunkOff = uint64(off)
+			}
+			name = chunk[uint64(off)-chunkOff:]
+		}
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
+		} else if strtab == nil && uint64(off)+uint64(len(name)) < strSize {
+			// The name runs past the chunk: read it alone.
+			b, err := s.readAt(s.strBase+uint64(off), min(strSize-uint64(off), bigStrtab), bigStrtab, "DT_STRTAB")
+			if err != nil {
+				return nil, err
+			}
+			if name = b; bytes.IndexByte(b, 0) >= 0 {
+				name = b[:bytes.IndexByte(b, 0)]
+			}
+			chunk = nil
 		}
 		if len(name) == 0 {
 			continue
@@ -758,7 +848,28 @@ func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	return out, nil
 }
 
+// strtabChunk reads the part of a large DT_STRTAB that holds the names
+// at the first offsets of offs (sorted), from offs[0] on: names close
+// together are read at once, and far apart one read each, so that the few
+// hundred names a large program imports do not cost its megabytes of
+// exported names.
+func (s *scanner) strtabChunk(offs []uint32, size uint64) ([]byte, error) {
+	const gap, maxChunk = 4 << 10, 256 << 10
+	start, end := uint64(offs[0]), uint64(offs[0])
+	for _, o := range offs[1:] {
+		if uint64(o) > end+gap || uint64(o)-start >= maxChunk {
+			break
+		}
+		end = uint64(o)
+	}
+	// Room for the last name: one longer than that is read alone.
+	end = min(end+256, size)
+	return s.readAt(s.strBase+start, end-start, maxChunk+256, "DT_STRTAB")
+}
+
 // symbolCount finds the number of dynamic symbols from the hash tables.
+// (DT_GNU_HASH's symoffset is no bound on the undefined ones: GNU ld
+// hashes a weak undefined __cxa_finalize.)
 func (s *scanner) symbolCount() (uint64, error) {
 	if h := s.one(elf.DT_HASH); h != 0 {
 		b, err := s.readVaddr(h, 8, 8, "DT_HASH")

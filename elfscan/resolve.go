@@ -103,7 +103,7 @@ type Resolver struct {
 	dirs    map[string]map[string]bool
 	files   map[string]*fileInfo
 	layouts map[string]*glibcLayout
-	caches  map[string]*libCacheEntry
+	caches  map[abiKey]*libCacheEntry
 	musl    map[string][]string
 }
 
@@ -117,7 +117,7 @@ func NewResolver(opts ...Option) *Resolver {
 	r.dirs = map[string]map[string]bool{}
 	r.files = map[string]*fileInfo{}
 	r.layouts = map[string]*glibcLayout{}
-	r.caches = map[string]*libCacheEntry{}
+	r.caches = map[abiKey]*libCacheEntry{}
 	r.musl = map[string][]string{}
 	return r
 }

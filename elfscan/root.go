@@ -130,13 +130,43 @@ func (r *Root) IsHost() bool { return r.dir == "/" }
 // HostPath is the host path of p, a path inside the root, without resolving
 // any symlink. Only use it on paths returned by Resolve or for error text.
 func (r *Root) HostPath(p string) string {
+	if r.dir == "/" {
+		return Clean(p)
+	}
 	return filepath.Join(r.dir, Clean(p))
 }
 
 // Clean returns p as a clean absolute path: "a/../b" is "/b" and ".." above
 // "/" stays at "/", as it does at the root of a chroot.
 func Clean(p string) string {
+	if isClean(p) {
+		return p // most are: no copy
+	}
 	return path.Clean("/" + p)
+}
+
+// isClean reports whether p is a clean absolute path: no empty, "." or
+// ".." element, no trailing slash.
+func isClean(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i-1] != '/' {
+			continue
+		}
+		// p[i] starts an element.
+		switch elem := p[i:]; {
+		case elem[0] == '/':
+			return false
+		case elem == "." || elem == ".." || strings.HasPrefix(elem, "./") || strings.HasPrefix(elem, "../"):
+			return false
+		}
+	}
+	return true
 }
 
 // A Link is one symlink met on the way to a file.

@@ -1,6 +1,7 @@
 package elfscan
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -219,17 +220,21 @@ func readInfo(root *Root, real string, want symbolSet) *fileInfo {
 		return fi
 	}
 	defer unix.Close(fd)
-	var b [64]byte
-	n, err := fdReader(fd).ReadAt(b[:], 0)
+	// One read serves the loader's look at the header and the scan.
+	sc := getScratch()
+	n, err := fdReader(fd).ReadAt(sc.head[:min(int64(len(sc.head)), size)], 0)
 	if n == 0 && err != nil && !errors.Is(err, io.EOF) {
 		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
 	}
-	fi.head = b[:n]
-	if n >= 4 && string(b[:4]) == elf.ELFMAG {
-		fi.scanned = true
-		if fi.file, fi.scanErr = scan(fdReader(fd), size, real, want); fi.file != nil {
-			fi.file.syms.open = reopen(root, real)
-		}
+	fi.head = bytes.Clone(sc.head[:min(n, 64)])
+	s := scannerWithHead(fdReader(fd), size, real, want, sc, n)
+	if n < 4 || string(fi.head[:4]) != elf.ELFMAG {
+		s.release()
+		return fi
+	}
+	fi.scanned = true
+	if fi.file, fi.scanErr = s.run(); fi.file != nil {
+		fi.file.syms.open = reopen(root, real)
 	}
 	return fi
 }
