@@ -104,7 +104,10 @@ type Resolver struct {
 	files   map[string]*fileInfo
 	layouts map[string]*glibcLayout
 	caches  map[abiKey]*libCacheEntry
-	musl    map[string][]string
+	// searches are the outcomes of glibc searches that depend on the
+	// name and the ABI only (glibcSearchMemo).
+	searches map[searchKey]searchHit
+	musl     map[string][]string
 }
 
 // NewResolver returns a Resolver with the given options.
@@ -118,6 +121,7 @@ func NewResolver(opts ...Option) *Resolver {
 	r.files = map[string]*fileInfo{}
 	r.layouts = map[string]*glibcLayout{}
 	r.caches = map[abiKey]*libCacheEntry{}
+	r.searches = map[searchKey]searchHit{}
 	r.musl = map[string][]string{}
 	return r
 }

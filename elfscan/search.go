@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"runtime"
 	"strings"
 	"sync"
@@ -112,8 +111,13 @@ func (r *Resolver) dirHas(dir, name string) bool {
 // lookup walks as the kernel does.
 func (r *Resolver) exists(raw string) (*pathInfo, bool) {
 	clean := Clean(raw)
-	if !strings.Contains(raw, "/..") && clean != "/" && !r.dirHas(path.Dir(clean), path.Base(clean)) {
-		return nil, false
+	if !strings.Contains(raw, "/..") && clean != "/" {
+		// path.Dir and path.Base of a clean path, without copies.
+		i := strings.LastIndexByte(clean, '/')
+		dir := clean[:max(i, 1)]
+		if !r.dirHas(dir, clean[i+1:]) {
+			return nil, false
+		}
 	}
 	pi := r.lookup(raw)
 	if pi.err != nil {
