@@ -333,6 +333,12 @@ func (s *scanner) scan() (*File, error) {
 	}
 	f.Kind = classify(f, interp, dynProg != nil)
 	f.phdrsRefused = s.phdrsNoExec()
+	if s.want&wantNotes != 0 && (f.Kind == KindDynamic || f.Kind == KindShared) {
+		// A bad note is no reason to refuse the file: it is kept for
+		// DlopenNotes to return.
+		f.syms.notes, f.syms.notesErr = s.dlopenNotesOfProgs()
+		f.syms.have |= wantNotes
+	}
 	if noExec == "" {
 		noExec = f.phdrsRefused
 	}

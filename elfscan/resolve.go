@@ -131,7 +131,7 @@ func (r *Resolver) symbols() symbolSet {
 	if r.noImports {
 		return 0
 	}
-	return wantImports
+	return wantImports | wantNotes // for the collector's rules
 }
 
 // Root is the root the Resolver looks in.

@@ -9,24 +9,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A symbolSet names which dynamic symbols a scan reads.
+// A symbolSet names what a scan reads beyond what the loader needs.
 type symbolSet uint8
 
 const (
-	wantImports symbolSet = 1 << iota // the undefined symbols
-	wantExports                       // the defined symbols
+	wantImports symbolSet = 1 << iota // the undefined dynamic symbols
+	wantExports                       // the defined dynamic symbols
+	wantNotes                         // the dlopen notes
 )
 
-// symbols are a File's dynamic symbols, each list read when first asked
-// for unless the scan read it already: the loader's closure needs none,
-// and of the rules only NSS asks for a library's exports. A File and its
-// copies share them.
+// symbols are a File's dynamic symbols and dlopen notes, each read when
+// first asked for unless the scan read them already: the loader's closure
+// needs none, and of the rules only NSS asks for a library's exports. A
+// File and its copies share them.
 type symbols struct {
 	mu sync.Mutex
 	// open gives the file to read again, and a function to call when
 	// done with it; nil when there is no way back to the file.
 	open             func() (io.ReaderAt, int64, func(), error)
 	imports, exports []string
+	notes            []DlopenNote
+	notesErr         error
 	have             symbolSet
 }
 
@@ -102,4 +105,29 @@ func (s *symbols) list(w symbolSet) []string {
 		return s.imports
 	}
 	return s.exports
+}
+
+// DlopenNotes returns the file's dlopen notes, as ReadDlopenNotes does.
+// A Resolver reading imports reads them with the file (they are in its
+// first bytes); otherwise they are read when first asked for.
+func (f *File) DlopenNotes() ([]DlopenNote, error) {
+	s := f.syms
+	if s == nil {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.have&wantNotes == 0 {
+		if s.open == nil {
+			return nil, fmt.Errorf("elfscan: %s: its dlopen notes cannot be read again", f.Path)
+		}
+		r, size, done, err := s.open()
+		if err != nil {
+			return nil, fmt.Errorf("elfscan: reading the dlopen notes of %s: %w", f.Path, err)
+		}
+		s.notes, s.notesErr = ScanDlopenNotes(r, size, f.Path)
+		done()
+		s.have |= wantNotes
+	}
+	return s.notes, s.notesErr
 }
