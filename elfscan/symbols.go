@@ -82,21 +82,32 @@ func (f *File) symbolList(w symbolSet) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.have&w == 0 {
-		if s.open == nil {
-			return nil, fmt.Errorf("elfscan: %s: its dynamic symbols cannot be read again", f.Path)
-		}
-		r, size, done, err := s.open()
-		if err != nil {
-			return nil, fmt.Errorf("elfscan: reading the symbols of %s: %w", f.Path, err)
-		}
-		g, err := scan(r, size, f.Path, w)
-		done()
+		err := s.readAgain(f.Path, "dynamic symbols", func(r io.ReaderAt, size int64) error {
+			g, err := scan(r, size, f.Path, w)
+			if err == nil {
+				s.set(w, g.syms.list(w))
+			}
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		s.set(w, g.syms.list(w))
 	}
 	return s.list(w), nil
+}
+
+// readAgain opens the file again for read; what is what it reads, for
+// errors.
+func (s *symbols) readAgain(path, what string, read func(r io.ReaderAt, size int64) error) error {
+	if s.open == nil {
+		return fmt.Errorf("elfscan: %s: its %s cannot be read again", path, what)
+	}
+	r, size, done, err := s.open()
+	if err != nil {
+		return fmt.Errorf("elfscan: reading the %s of %s: %w", what, path, err)
+	}
+	defer done()
+	return read(r, size)
 }
 
 // list is the list of w.
@@ -118,16 +129,14 @@ func (f *File) DlopenNotes() ([]DlopenNote, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.have&wantNotes == 0 {
-		if s.open == nil {
-			return nil, fmt.Errorf("elfscan: %s: its dlopen notes cannot be read again", f.Path)
-		}
-		r, size, done, err := s.open()
+		err := s.readAgain(f.Path, "dlopen notes", func(r io.ReaderAt, size int64) error {
+			s.notes, s.notesErr = ScanDlopenNotes(r, size, f.Path)
+			s.have |= wantNotes
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("elfscan: reading the dlopen notes of %s: %w", f.Path, err)
+			return nil, err
 		}
-		s.notes, s.notesErr = ScanDlopenNotes(r, size, f.Path)
-		done()
-		s.have |= wantNotes
 	}
 	return s.notes, s.notesErr
 }
