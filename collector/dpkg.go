@@ -115,11 +115,14 @@ func dpkgOwners(db *dpkgDB, entries []*Entry, warn func(string, ...any)) ([]*dpk
 	// The image paths of the plan's files, by real path in the root.
 	bySource := map[string][]string{}
 	bases := map[string]bool{}
+	var filter nameFilter // of bases: the lists have 100,000 lines
 	for _, e := range entries {
 		if e.Kind == File && e.Source != "" {
 			bySource[e.Source] = append(bySource[e.Source], e.Path)
-			bases[path.Base(e.Source)] = true
-			bases[path.Base(e.Path)] = true // a list may name a link to it
+			for _, b := range []string{path.Base(e.Source), path.Base(e.Path)} { // a list may name a link to it
+				bases[b] = true
+				filter.add(b)
+			}
 		}
 	}
 	if err := db.readLists(); err != nil {
@@ -138,7 +141,10 @@ func dpkgOwners(db *dpkgDB, entries []*Entry, warn func(string, ...any)) ([]*dpk
 			}
 			// Only paths named like a planned file can be one: this
 			// spares resolving the thousands of others.
-			if len(line) == 0 || line[0] != '/' || !bases[string(line[bytes.LastIndexByte(line, '/')+1:])] {
+			if len(line) == 0 || line[0] != '/' {
+				continue
+			}
+			if base := line[bytes.LastIndexByte(line, '/')+1:]; len(base) == 0 || !filter.mayBytes(base) || !bases[string(base)] {
 				continue
 			}
 			real, _, err := db.root.Resolve(string(line))
