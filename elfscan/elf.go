@@ -149,6 +149,7 @@ type scratch struct {
 	offs   []uint32
 	names  [][]byte
 	needed []uint64
+	chunk  []byte // symbolChunk bytes of DT_SYMTAB at a time
 	seen   map[string]bool
 }
 
@@ -156,6 +157,9 @@ type scratch struct {
 // is not emptied by every garbage collection, which the allocations of a
 // Resolver trigger often.
 var scratchFree = make(chan *scratch, 8)
+
+// symbolChunk is how much of DT_SYMTAB is read at a time.
+const symbolChunk = 96 << 10 // a multiple of both entry sizes
 
 // maxKeptBuffer is the largest buffer a scratch keeps.
 const maxKeptBuffer = 4 << 20
@@ -766,28 +770,51 @@ func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	if n > maxSymbols {
 		return nil, s.errorf("%d dynamic symbols, over the limit of %d", n, maxSymbols)
 	}
-	b, err := s.readVaddr(symtab, n*entsize, maxSymbols*24, "DT_SYMTAB")
+	base, avail, err := s.segment(symtab, "DT_SYMTAB")
 	if err != nil {
 		return nil, err
+	}
+	if n*entsize > avail || base > s.size || n*entsize > s.size-base {
+		return nil, s.errorf("DT_SYMTAB at address %#x (%d symbols) runs past its PT_LOAD segment or the file", symtab, n)
 	}
 	strSize := uint64(len(strtab))
 	if strtab == nil {
 		strSize = s.strSize
 	}
-	// The string offsets of the symbols, each once.
+	// The string offsets of the symbols, each once. The table is read a
+	// chunk at a time into one buffer: a large program's is megabytes,
+	// which a buffer of its size would fault in page by page.
 	sc := s.scratch
+	if sc.chunk == nil {
+		sc.chunk = make([]byte, symbolChunk)
+	}
 	offs := sc.offs[:0]
-	for i := uint64(1); i < n; i++ { // symbol 0 is the null symbol
-		e := b[i*entsize : (i+1)*entsize]
-		nameOff := s.bo.Uint32(e[0:4])
-		var shndx uint16
-		if s.h.class == elf.ELFCLASS64 {
-			shndx = s.bo.Uint16(e[6:8])
+	per := uint64(len(sc.chunk)) / entsize
+	for first := uint64(1); first < n; first += per { // symbol 0 is the null symbol
+		count := min(per, n-first)
+		off, size := base+first*entsize, count*entsize
+		var b []byte
+		if off+size <= uint64(len(s.head)) {
+			b = s.head[off : off+size]
+		} else if m, err := s.r.ReadAt(sc.chunk[:size], int64(off)); uint64(m) < size {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = errors.New("truncated ELF file")
+			}
+			return nil, s.errorf("reading DT_SYMTAB: %v", err)
 		} else {
-			shndx = s.bo.Uint16(e[14:16])
+			b = sc.chunk[:size]
 		}
-		if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < strSize {
-			offs = append(offs, nameOff)
+		for e := b; len(e) > 0; e = e[entsize:] {
+			nameOff := s.bo.Uint32(e[0:4])
+			var shndx uint16
+			if s.h.class == elf.ELFCLASS64 {
+				shndx = s.bo.Uint16(e[6:8])
+			} else {
+				shndx = s.bo.Uint16(e[14:16])
+			}
+			if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < strSize {
+				offs = append(offs, nameOff)
+			}
 		}
 	}
 	slices.Sort(offs)
