@@ -41,9 +41,10 @@ type Root struct {
 
 // pathNode is what lstat (and readlink, for a symlink) said of one real path.
 type pathNode struct {
-	mode   fs.FileMode
-	target string // for a symlink
-	err    error
+	mode     fs.FileMode
+	target   string // for a symlink
+	err      error
+	dev, ino uint64 // which file it is, as the loaders compare files
 }
 
 // NewRoot returns the Root for the host directory dir.
@@ -87,6 +88,7 @@ func (r *Root) lookupNode(p string) pathNode {
 		n.err = err
 	} else {
 		n.mode = fileMode(st.Mode)
+		n.dev, n.ino = uint64(st.Dev), st.Ino
 		if n.mode&fs.ModeSymlink != 0 {
 			n.target, n.err = os.Readlink(r.HostPath(p))
 			n.err = unwrapPathError(n.err)

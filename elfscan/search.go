@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,15 +65,10 @@ func (r *Resolver) lookup(p string) *pathInfo {
 	real, links, err := r.root.Resolve(p)
 	pi.real, pi.links = real, links
 	if err == nil {
-		var st fs.FileInfo
-		if st, err = r.root.Lstat(real); err == nil {
-			pi.mode = st.Mode()
-			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-				pi.id = fileID{dev: uint64(sys.Dev), ino: uint64(sys.Ino)}
-			} else {
-				pi.id = fileID{ino: uint64(len(r.paths)) + 1<<62} // unique per path
-			}
-		}
+		// The walk has just asked lstat about real, its last step: the
+		// Root remembers the answer.
+		n := r.root.lookupNode(real)
+		pi.mode, pi.id, err = n.mode, fileID{dev: n.dev, ino: n.ino}, n.err
 	}
 	pi.err = err
 	r.paths[p] = pi
