@@ -85,7 +85,7 @@ func Triplet(f *File) string {
 // ATPlatform returns the AT_PLATFORM string the kernel gives programs of f's
 // machine, which glibc substitutes for $PLATFORM ("x86_64", "aarch64"…).
 // glibc on x86 may replace it with a CPU name ("haswell", "xeon_phi" on
-// Intel CPUs that have the features): select that with WithPlatform.
+// Intel CPUs that have the features): select that with WithATPlatform.
 func ATPlatform(f *File) string {
 	is64 := f.Class == elf.ELFCLASS64
 	le := f.Data == elf.ELFDATA2LSB

@@ -51,11 +51,11 @@ func WithHWCaps(level string) Option { return func(r *Resolver) { r.hwcaps = lev
 // WithFlavor forces the loader rules instead of choosing them per root.
 func WithFlavor(f Flavor) Option { return func(r *Resolver) { r.flavor = f } }
 
-// WithPlatform sets the value of $PLATFORM (default: the kernel's
+// WithATPlatform sets the value of $PLATFORM (default: the kernel's
 // AT_PLATFORM for the program's machine, see ATPlatform). glibc on x86-64
 // replaces it by "haswell" on Intel CPUs with AVX2 and by "xeon_phi" on
 // AVX512ER ones: set that here to emulate such a CPU.
-func WithPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
+func WithATPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
 
 // WithWorkDir sets the working directory of the emulated program (default
 // "/", a container's default WORKDIR): relative DT_NEEDED paths, relative

@@ -51,7 +51,7 @@ unless --allow-missing.`,
 			if err := cf.checkPlan(plan); err != nil {
 				return err
 			}
-			opts := []collector.WriteOption{collector.WithModTime(mtime), collector.WithContext(cmdCtx)}
+			opts := []collector.WriteOption{collector.WithTime(mtime), collector.WithContext(cmdCtx)}
 			if force {
 				opts = append(opts, collector.WithForce())
 			}
