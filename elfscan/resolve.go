@@ -137,7 +137,7 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	for _, p := range paths {
 		c, err := r.resolveRoot(p, nil)
 		if err != nil {
-			return nil, err
+			return nil, prefixed(err)
 		}
 		g.Closures = append(g.Closures, c)
 	}
@@ -160,7 +160,8 @@ type DlopenCall struct {
 func (r *Resolver) ResolveDlopen(root string, calls ...DlopenCall) (*Closure, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.resolveRoot(root, calls)
+	c, err := r.resolveRoot(root, calls)
+	return c, prefixed(err)
 }
 
 // flavorOf is the loader whose rules apply to the root f.
