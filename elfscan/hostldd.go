@@ -25,7 +25,8 @@ const hostLoaderTimeout = time.Minute
 // answer, for the files of this machine.
 //
 // It EXECUTES a program: the interpreter named by each file's PT_INTERP
-// (for a library without one, glibc's loader for its machine), as
+// (for a library without one, musl's loader if it needs musl's libc, else
+// glibc's, for its machine), as
 // `env -i LD_TRACE_LOADED_OBJECTS=1 LOADER FILE` for glibc and
 // `env -i LOADER --list FILE` for musl, with LD_LIBRARY_PATH from
 // WithLibraryPath and nothing else in the environment. In that mode the
@@ -33,7 +34,9 @@ const hostLoaderTimeout = time.Minute
 // itself is never executed, even when it is setuid. But the loader is
 // trusted: only glibc's and musl's loaders at their standard paths
 // (/lib/ld-linux-aarch64.so.1, /lib64/ld-linux-x86-64.so.2,
-// /lib/ld-musl-x86_64.so.1…) and of this machine's architecture are run;
+// /lib/ld-musl-x86_64.so.1…; internal/hostld decides, for the tests'
+// oracle too), whose files are what their names say (SONAME), and of
+// this machine's architecture are run;
 // a file that names another interpreter is an error, and so is a Root
 // other than the host's "/". Static files are not given to any loader.
 //
@@ -79,7 +82,7 @@ func (r *Resolver) hostClosure(p string) (*Closure, error) {
 	}
 	loader := f.Interp
 	if loader == "" {
-		if loader = hostld.DefaultLoader(f.Machine, f.Class, f.Data, f.EFlags, nil); loader == "" {
+		if loader = hostld.DefaultLoader(f.Machine, f.Class, f.Data, f.EFlags, f.Needed); loader == "" {
 			return nil, fmt.Errorf("elfscan: %s: no PT_INTERP, and no known loader for %v libraries", p, f.Machine)
 		}
 	}
