@@ -2,7 +2,7 @@
 // loader, kernel and distribution call an ABI: the ELF header values that
 // select it, its GOARCH, Debian multiarch triplet, musl $ARCH, glibc
 // loader, AT_PLATFORM, glibc-hwcaps levels and ld.so.cache flags. elfscan,
-// elfscan/ldcache and the loader runner read it; adding an architecture is
+// elfscan/ldcache and internal/hostld read it; adding an architecture is
 // adding a row to abis.
 package arch
 
@@ -43,9 +43,9 @@ const (
 	// CacheGeneric accepts libc6 entries and plain ELF ones
 	// (sysdeps/generic/dl-cache.h).
 	CacheGeneric
-	// CacheOnly accepts libc6 entries with the ABI's Cache byte only.
+	// CacheOnly accepts libc6 entries with the ABI's CacheFlag byte only.
 	CacheOnly
-	// CacheARM accepts libc6 entries with the ABI's Cache byte or none
+	// CacheARM accepts libc6 entries with the ABI's CacheFlag byte or none
 	// (objects without a float-ABI mark), plain libc6 being the default.
 	CacheARM
 )
