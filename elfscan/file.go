@@ -3,7 +3,6 @@ package elfscan
 import (
 	"debug/elf"
 	"fmt"
-	"slices"
 
 	"github.com/fromscratch/fromscratch/internal/arch"
 )
@@ -62,10 +61,6 @@ type File struct {
 	Flags      elf.DynFlag `json:"-"` // DT_FLAGS
 	Flags1     uint64      `json:"-"` // DT_FLAGS_1 (DF_1_NODEFLIB, DF_1_PIE…)
 
-	// Imports are the undefined dynamic symbols (names without version),
-	// each once, in the order of the dynamic string table: the evidence
-	// for rules such as "imports iconv_open".
-	Imports []string `json:"-"`
 	// SectionHeaders is false when the file has none (sstrip, some
 	// packers): everything above was read through PT_DYNAMIC instead.
 	SectionHeaders bool `json:"-"`
@@ -76,6 +71,8 @@ type File struct {
 	// phdrsRefused says why the kernel would not map the file as a
 	// program or an interpreter (its program header table), or "".
 	phdrsRefused string
+	// syms are the dynamic symbols (Imports, Exports), read lazily.
+	syms *symbols
 }
 
 // DT_FLAGS_1 bits the loader acts on.
@@ -86,11 +83,6 @@ const (
 
 // NoDefLib reports whether DF_1_NODEFLIB is set.
 func (f *File) NoDefLib() bool { return f.Flags1&DF1NoDefLib != 0 }
-
-// ImportsSymbol reports whether the file imports the dynamic symbol name.
-func (f *File) ImportsSymbol(name string) bool {
-	return slices.Contains(f.Imports, name)
-}
 
 // e_flags bits that decide whether a loader accepts a library.
 const (

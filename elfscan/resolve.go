@@ -103,8 +103,11 @@ type Resolver struct {
 	dirs    map[string]map[string]bool
 	files   map[string]*fileInfo
 	layouts map[string]*glibcLayout
-	caches  map[string]*libCacheEntry
-	musl    map[string][]string
+	caches  map[abiKey]*libCacheEntry
+	// searches are the outcomes of glibc searches that depend on the
+	// name and the ABI only (glibcSearchMemo).
+	searches map[searchKey]searchHit
+	musl     map[string][]string
 }
 
 // NewResolver returns a Resolver with the given options.
@@ -117,9 +120,18 @@ func NewResolver(opts ...Option) *Resolver {
 	r.dirs = map[string]map[string]bool{}
 	r.files = map[string]*fileInfo{}
 	r.layouts = map[string]*glibcLayout{}
-	r.caches = map[string]*libCacheEntry{}
+	r.caches = map[abiKey]*libCacheEntry{}
+	r.searches = map[searchKey]searchHit{}
 	r.musl = map[string][]string{}
 	return r
+}
+
+// symbols are the dynamic symbols the Resolver's scans read.
+func (r *Resolver) symbols() symbolSet {
+	if r.noImports {
+		return 0
+	}
+	return wantImports | wantNotes // for the collector's rules
 }
 
 // Root is the root the Resolver looks in.

@@ -130,13 +130,43 @@ func (r *Root) IsHost() bool { return r.dir == "/" }
 // HostPath is the host path of p, a path inside the root, without resolving
 // any symlink. Only use it on paths returned by Resolve or for error text.
 func (r *Root) HostPath(p string) string {
+	if r.dir == "/" {
+		return Clean(p)
+	}
 	return filepath.Join(r.dir, Clean(p))
 }
 
 // Clean returns p as a clean absolute path: "a/../b" is "/b" and ".." above
 // "/" stays at "/", as it does at the root of a chroot.
 func Clean(p string) string {
+	if isClean(p) {
+		return p // most are: no copy
+	}
 	return path.Clean("/" + p)
+}
+
+// isClean reports whether p is a clean absolute path: no empty, "." or
+// ".." element, no trailing slash.
+func isClean(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i-1] != '/' {
+			continue
+		}
+		// p[i] starts an element.
+		switch elem := p[i:]; {
+		case elem[0] == '/':
+			return false
+		case elem == "." || elem == ".." || strings.HasPrefix(elem, "./") || strings.HasPrefix(elem, "../"):
+			return false
+		}
+	}
+	return true
 }
 
 // A Link is one symlink met on the way to a file.
@@ -285,20 +315,18 @@ func (f fdReader) ReadAt(b []byte, off int64) (int, error) {
 
 // ReadFile reads the whole regular file p, refusing files over limit bytes.
 func (r *Root) ReadFile(p string, limit int64) ([]byte, error) {
-	f, err := r.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	// With pread on the descriptor, as the scanner reads: the collector
+	// reads a thousand package lists, and an os.File costs system calls.
+	fd, size, err := r.openFD(p)
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	if st.Size() > limit {
-		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", st.Size(), limit)})
+	defer unix.Close(fd)
+	if size > limit {
+		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", size, limit)})
 	}
-	buf := make([]byte, st.Size())
-	n, err := f.ReadAt(buf, 0)
+	buf := make([]byte, size)
+	n, err := fdReader(fd).ReadAt(buf, 0)
 	if err != nil && n != len(buf) {
 		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: err})
 	}
