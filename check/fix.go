@@ -20,13 +20,17 @@ import (
 // be fixed (a unix socket, a different exit status).
 //
 // Files come with their ELF closures, directories with their mode, and the
-// symlinks on the way stay symlinks, as for any traced path.
+// symlinks on the way stay symlinks, as for any traced path; the entries a
+// listing lacked (MissingEntry) likewise, each by itself; users and groups
+// (MissingUser, MissingGroup) from the root's /etc/passwd and /etc/group
+// (collector.WithUserNames, WithGroupNames: a user with its primary group).
 func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...Option) (*collector.Plan, *Report, error) {
 	cfg := newConfig(opts)
 	var added []collector.TracedFile
+	var users, groups []string
 	have := map[string]bool{}
 	for round := 1; ; round++ {
-		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...))
+		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...), collector.WithUserNames(users...), collector.WithGroupNames(groups...))
 		plan, err := collector.Collect(roots, o...)
 		if err != nil {
 			return nil, nil, err
@@ -36,21 +40,46 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 			return nil, nil, err
 		}
 		var fresh []collector.TracedFile
+		var names, why []string
 		for _, m := range rep.Missing {
+			switch m.Kind {
+			case MissingUser, MissingGroup:
+				// From the root's /etc/passwd or /etc/group, with the
+				// user's primary group.
+				key := "user:" + m.Account
+				if m.Kind == MissingGroup {
+					key = "group:" + m.Account
+				}
+				if have[key] {
+					continue
+				}
+				have[key] = true
+				names = append(names, key)
+				why = append(why, m.String())
+				if m.Kind == MissingUser {
+					users = append(users, m.Account)
+				} else {
+					groups = append(groups, m.Account)
+				}
+				continue
+			}
 			if have[m.Path] || m.Type&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {
 				continue
 			}
 			have[m.Path] = true
+			why = append(why, m.String())
 			fresh = append(fresh, collector.TracedFile{Path: m.Path, Rule: collector.RuleCheck, Reason: m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
 		}
-		if cfg.log != nil {
-			names := make([]string, len(fresh))
-			for i, f := range fresh {
-				names[i] = f.Path
-			}
-			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(fresh), list(names))
+		for _, f := range fresh {
+			names = append(names, f.Path)
 		}
-		if len(fresh) == 0 || round >= cfg.rounds {
+		if cfg.log != nil {
+			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(names), list(names))
+			for _, w := range why {
+				fmt.Fprintf(cfg.log, "check:   %s\n", w)
+			}
+		}
+		if len(names) == 0 || round >= cfg.rounds {
 			return plan, rep, nil
 		}
 		added = append(added, fresh...)

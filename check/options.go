@@ -79,5 +79,6 @@ func WithTempDir(dir string) Option { return func(c *config) { c.tmp = dir } }
 // WithRounds bounds Fix's rounds (default 5).
 func WithRounds(n int) Option { return func(c *config) { c.rounds = n } }
 
-// WithLog makes Fix print one line per round to w.
+// WithLog makes Fix print one line per round to w, with what it adds,
+// then one line per addition saying why.
 func WithLog(w io.Writer) Option { return func(c *config) { c.log = w } }
