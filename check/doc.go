@@ -27,8 +27,8 @@
 // [Fix] closes the loop: it calls collector.Collect, checks the plan, adds
 // what was missing (collector.WithTraced, each path with the lookup as its
 // reason: files with their closures, directories with their mode,
-// symlinks as symlinks; collector.WithUserNames and WithGroupNames for
-// accounts, from the root's /etc/passwd and /etc/group, never shadow) and
+// symlinks as symlinks; collector.WithAccountIDs for accounts, from the
+// root's /etc/passwd and /etc/group, never shadow) and
 // runs again, until a run finds nothing new.
 //
 // # The sandbox

@@ -23,14 +23,14 @@ import (
 // symlinks on the way stay symlinks, as for any traced path; the entries a
 // listing lacked (MissingEntry) likewise, each by itself; users and groups
 // (MissingUser, MissingGroup) from the root's /etc/passwd and /etc/group
-// (collector.WithUserNames, WithGroupNames: a user with its primary group).
+// (collector.WithAccountIDs: a user with its primary group).
 func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...Option) (*collector.Plan, *Report, error) {
 	cfg := newConfig(opts)
 	var added []collector.TracedFile
-	var users, groups []string
+	var ids []collector.AccountID
 	have := map[string]bool{}
 	for round := 1; ; round++ {
-		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...), collector.WithUserNames(users...), collector.WithGroupNames(groups...))
+		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...), collector.WithAccountIDs(ids...))
 		plan, err := collector.Collect(roots, o...)
 		if err != nil {
 			return nil, nil, err
@@ -56,11 +56,7 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 				have[key] = true
 				names = append(names, key)
 				why = append(why, m.String())
-				if m.Kind == MissingUser {
-					users = append(users, m.Account)
-				} else {
-					groups = append(groups, m.Account)
-				}
+				ids = append(ids, collector.AccountID{ID: m.ID, Group: m.Kind == MissingGroup, Reason: "check: " + m.How()})
 				continue
 			}
 			if have[m.Path] || m.Type&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {

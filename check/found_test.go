@@ -59,6 +59,12 @@ func TestAccounts(t *testing.T) {
 	if passwd == nil || !strings.Contains(string(passwd.Data), "\nwww-data:x:"+uid+":"+gid+":") {
 		t.Errorf("/etc/passwd of the fixed plan: %v", passwd)
 	}
+	// The reason is the check's finding.
+	if !slices.ContainsFunc(collector.Texts(passwd.Reasons), func(r string) bool {
+		return strings.Contains(r, "user www-data ("+uid+") of the root's /etc/passwd: check: setresuid by pid 1 (setpriv) in the source root")
+	}) {
+		t.Errorf("the reasons of /etc/passwd: %q", collector.Texts(passwd.Reasons))
+	}
 }
 
 // idOf is id FLAG www-data on this machine.
