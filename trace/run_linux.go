@@ -237,27 +237,32 @@ type tracer struct {
 const threadTries = 16
 
 // onOwnThread runs fn in a goroutine locked to an OS thread that has no
-// child process, and sends its error to done; it returns once fn has
-// started. The thread stays locked until the goroutine ends, and so ends
-// with it: ptrace requests must come from the thread that attached, and
-// if anything goes wrong the thread's exit makes PTRACE_O_EXITKILL kill
-// every tracee.
+// child process and is not the process's main thread, and sends its
+// error to done; it returns once fn has started. The thread stays locked
+// until the goroutine ends, and so ends with it: ptrace requests must
+// come from the thread that attached, and if anything goes wrong the
+// thread's exit makes PTRACE_O_EXITKILL kill every tracee.
 //
 // The tracer waits for any of its thread's children and tracees
 // (__WNOTHREAD), as it must: a new tracee may report its first stop
 // before its parent reports the fork. A thread that ran another
 // goroutine may have forked for it (os/exec), and that child is the
 // thread's: the wait would reap it and its owner would lose its exit
-// status. Such a thread is left to end, still locked, which hands its
-// children, exit statuses kept, to another thread of the process; the
-// next goroutine lands on another thread.
+// status. The main thread is where the kernel hands the children of
+// another thread that ends. Each such thread is held by its goroutine,
+// so that the next try lands on another, and released, its children
+// untouched, once fn runs.
 func onOwnThread(done chan<- error, fn func() error) {
+	release := make(chan struct{})
+	defer close(release)
 	for range threadTries {
 		own := make(chan bool)
 		go func() {
 			runtime.LockOSThread()
-			if threadHasChildren() {
+			if unix.Gettid() == unix.Getpid() || threadHasChildren() {
 				own <- false
+				<-release
+				runtime.UnlockOSThread()
 				return
 			}
 			own <- true
