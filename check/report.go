@@ -12,7 +12,10 @@ import (
 type Report struct {
 	// Missing are the paths the program looked for in the staged tree,
 	// did not find, and that exist in the source root, each once, in
-	// the order they were first looked for.
+	// the order they were first looked for; then the entries of
+	// directories it listed that the source run used (MissingEntry),
+	// then the users and groups it used by ID that only the source
+	// root names (MissingUser, MissingGroup).
 	Missing []Missing
 	// Staged is how the run in the staged tree ended; Source how the
 	// same run in the source root ended (zero with WithoutCompare).
