@@ -54,6 +54,13 @@ func missingEntries(plan *collector.Plan, staged *elfscan.Root, res, src *trace.
 		}
 		d := lister(dirs, p)
 		if d == nil {
+			// Listings are of real paths; p may go through a
+			// symlink (/lib/x86_64-linux-gnu/… for /usr/lib/…).
+			if real, _, err := plan.Root.ResolveParent(p); err == nil && real != p {
+				d = lister(dirs, real)
+			}
+		}
+		if d == nil {
 			continue
 		}
 		if _, err := staged.Lstat(p); err == nil {
