@@ -116,7 +116,7 @@ func TestListedEntries(t *testing.T) {
 	if !rep.OK() {
 		t.Errorf("the fixed plan does not pass: %s", strings.Join(rep.Problems(), "; "))
 	}
-	if e := fixed.Lookup(dir + "/fortunes.dat"); e == nil || len(e.Reasons) == 0 || !strings.HasPrefix(e.Reasons[0].String(), "check: listdir of "+dir+" by pid 1 (fortune), without it") {
+	if e := fixed.Lookup(dir + "/fortunes.dat"); e == nil || len(e.Reasons) == 0 || !strings.HasPrefix(e.Reasons[0].String(), "check: listdir of "+dir+" by pid 1 (fortune) lacked it; the run in the source root used it (") {
 		t.Errorf("%s/fortunes.dat in the fixed plan: %v", dir, e)
 	}
 }

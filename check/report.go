@@ -123,7 +123,7 @@ func (m Missing) How() string {
 	case MissingUser, MissingGroup:
 		return fmt.Sprintf("%s by pid %d (%s)%s", m.Call, m.PID, m.Comm, in)
 	case MissingEntry:
-		return fmt.Sprintf("listdir of %s by pid %d (%s), without it; the run in the source root used it (%s)", m.Name, m.PID, m.Comm, m.Lookup)
+		return fmt.Sprintf("listdir of %s by pid %d (%s) lacked it; the run in the source root used it (%s)", m.Name, m.PID, m.Comm, m.Lookup)
 	}
 	verb := m.Lookup.String()
 	switch {
