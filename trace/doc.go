@@ -102,6 +102,11 @@
 //
 // All ptrace requests come from one locked OS thread that ends with the
 // run; PTRACE_O_EXITKILL kills the traced processes if the tracer dies.
+// That thread waits for any of its children and tracees (a new tracee may
+// stop before its parent reports the fork), so it is one without children
+// and not the main thread, where the kernel hands the children of threads
+// that end: the caller's own children, started from any goroutine, keep
+// their exit status for it.
 //
 // # Limits
 //
