@@ -23,12 +23,24 @@ import (
 // symlinks on the way stay symlinks, as for any traced path; the entries a
 // listing lacked (MissingEntry) likewise, each by itself; users and groups
 // (MissingUser, MissingGroup) from the root's /etc/passwd and /etc/group
-// (collector.WithAccountIDs: a user with its primary group).
+// (collector.WithAccountIDs: a user with its primary group), and the names
+// of WithUser from the start.
 func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...Option) (*collector.Plan, *Report, error) {
 	cfg := newConfig(opts)
 	var added []collector.TracedFile
 	var ids []collector.AccountID
 	have := map[string]bool{}
+	// The names of WithUser are looked up in the image, as a container
+	// runtime looks up its --user: the root's accounts come along.
+	if user, group, _ := strings.Cut(cfg.user, ":"); cfg.user != "" {
+		copts = copts[:len(copts):len(copts)]
+		if _, num := number(user); !num {
+			copts = append(copts, collector.WithUserNames(user))
+		}
+		if _, num := number(group); !num && group != "" {
+			copts = append(copts, collector.WithGroupNames(group))
+		}
+	}
 	for round := 1; ; round++ {
 		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...), collector.WithAccountIDs(ids...))
 		plan, err := collector.Collect(roots, o...)

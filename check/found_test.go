@@ -120,3 +120,23 @@ func TestListedEntries(t *testing.T) {
 		t.Errorf("%s/fortunes.dat in the fixed plan: %v", dir, e)
 	}
 }
+
+// TestFixWithUser: the image runs as a user named as docker run --user
+// names it, which the minimal /etc/passwd lacks; Fix brings the root's
+// account from the start, and the fixed image prints the name as the root
+// does.
+func TestFixWithUser(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "/usr/bin/id")
+	idOf(t, "-u")
+	var out strings.Builder
+	_, rep, err := check.Fix(context.Background(), []string{"/usr/bin/id"}, nil,
+		check.WithArgs("/usr/bin/id", "-un"), check.WithUser("www-data"), check.WithOutput(),
+		check.WithStdio(nil, &out, nil), check.WithTimeout(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || out.String() != "www-data\n" {
+		t.Errorf("the fixed plan: %q, printed %q", rep.Problems(), out.String())
+	}
+}
