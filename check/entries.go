@@ -21,7 +21,8 @@ import (
 // Each entry is reported by itself (files with their closures, a listed
 // subdirectory as a directory, its used files by themselves), so one round
 // adds a whole tree the program walks. The root directory's listing is no
-// evidence, and without the source run (WithoutCompare) there is none.
+// evidence, nor are those of /tmp and /run (volatile), and without the
+// source run (WithoutCompare) there is none.
 func missingEntries(plan *collector.Plan, staged *elfscan.Root, res, src *trace.Result, found []Missing) []Missing {
 	if src == nil {
 		return nil
@@ -29,7 +30,7 @@ func missingEntries(plan *collector.Plan, staged *elfscan.Root, res, src *trace.
 	excluded := excludedPaths(plan)
 	var dirs []trace.Access
 	for _, a := range res.Accesses {
-		if a.Op == trace.OpListDir && a.Path != "/" && !isPseudo(a.Path) && !under(a.Path, excluded) {
+		if a.Op == trace.OpListDir && a.Path != "/" && !isPseudo(a.Path) && !under(a.Path, excluded) && !under(a.Path, volatile) {
 			dirs = append(dirs, a)
 		}
 	}
@@ -78,6 +79,11 @@ func missingEntries(plan *collector.Plan, staged *elfscan.Root, res, src *trace.
 	}
 	return out
 }
+
+// volatile are the directories of the machine's running state: what the
+// source run finds listed there (sockets, pid files, another program's
+// temporary files) is not the program's to copy.
+var volatile = []string{"/tmp", "/var/tmp", "/run", "/var/run"}
 
 // lister returns the listing of the deepest directory that has p below
 // it, or nil.
