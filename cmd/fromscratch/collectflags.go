@@ -115,7 +115,7 @@ func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, collector.WithTraced(traced...))
+		opts = append(opts, traced...)
 	}
 	if f.allowMissing {
 		opts = append(opts, collector.WithAllowMissing())
@@ -212,11 +212,14 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 // and both of the program's outputs on this command's standard error (one
 // rule for every command: the program's output never mixes with
 // fromscratch's own, the tree, the plan or the digest), and returns the files
-// it used, each with the first process that used it as its reason.
+// it used, each with the first process that used it as its reason, and the
+// user and group IDs it took on or gave files to (the root's accounts of
+// those go into the image: a service that drops privileges to its user),
+// as options.
 // Result.Files has left out /proc, /sys, /dev, what the run wrote or
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
-func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
+func (f *collectFlags) runTrace(prog string, args []string) ([]collector.Option, error) {
 	opts := &trace.Options{
 		Stdin:   os.Stdin,
 		Stdout:  f.ses.errw,
@@ -254,7 +257,7 @@ func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedF
 	case res.ExitCode != 0:
 		fmt.Fprintf(f.ses.errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", quote.Name(prog), res.ExitCode)
 	}
-	return collector.FromTrace(res), nil
+	return []collector.Option{collector.WithTraced(collector.FromTrace(res)...), collector.WithAccountIDs(collector.TracedIDs(res)...)}, nil
 }
 
 // printWarnings prints the plan's warnings: after the work is done, so
