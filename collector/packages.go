@@ -42,7 +42,7 @@ const (
 // addPackageMetadata is WithPackageMetadata.
 func (c *collection) addPackageMetadata() error {
 	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		c.warn("--package-metadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
+		c.warn("WithPackageMetadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
 		return nil
 	}
 	for _, p := range []string{"/etc/os-release", "/etc/debian_version"} {
@@ -50,7 +50,7 @@ func (c *collection) addPackageMetadata() error {
 			continue
 		}
 		if err := c.addPath(p, Reason{Rule: RulePackageMetadata, Evidence: "scanners read the distribution from it"}, true); err != nil {
-			return fmt.Errorf("--package-metadata: %w", err)
+			return fmt.Errorf("WithPackageMetadata: %w", err)
 		}
 	}
 	entries := make([]*Entry, 0, len(c.entries))
@@ -59,13 +59,13 @@ func (c *collection) addPackageMetadata() error {
 	}
 	db, err := c.dpkgDatabase()
 	if err != nil {
-		return fmt.Errorf("--package-metadata: %w", err)
+		return fmt.Errorf("WithPackageMetadata: %w", err)
 	}
 	pkgs, err := dpkgPackages(db, entries, func(format string, args ...any) {
-		c.warn("--package-metadata: "+format, args...)
+		c.warn("WithPackageMetadata: "+format, args...)
 	})
 	if err != nil {
-		return fmt.Errorf("--package-metadata: %w", err)
+		return fmt.Errorf("WithPackageMetadata: %w", err)
 	}
 	// One file per package name, the architectures in order.
 	type out struct {

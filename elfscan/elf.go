@@ -28,8 +28,8 @@ type FormatError struct {
 	Err  error
 }
 
-// Error is "PATH: reason".
-func (e *FormatError) Error() string { return e.Path + ": " + e.Err.Error() }
+// Error is "elfscan: PATH: reason".
+func (e *FormatError) Error() string { return prefix + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the reason, for errors.Is.
 func (e *FormatError) Unwrap() error { return e.Err }
@@ -62,7 +62,7 @@ func Open(root *Root, p string) (*File, error) {
 func openFile(root *Root, p string, want symbolSet) (*File, error) {
 	fd, size, err := root.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	defer unix.Close(fd)
 	f, err := scan(fdReader(fd), size, p, want)

@@ -616,7 +616,7 @@ func checkResult(t testing.TB, name string, f *File, err error) {
 		return
 	}
 	var fe *FormatError
-	if !errors.As(err, &fe) || fe.Path != name || !strings.HasPrefix(err.Error(), name+": ") {
+	if !errors.As(err, &fe) || fe.Path != name || !strings.HasPrefix(err.Error(), "elfscan: "+name+": ") {
 		t.Fatalf("%s: error %v (%T) is not a *FormatError naming the file", name, err, err)
 	}
 	if errors.Is(err, errPanic) {

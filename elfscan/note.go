@@ -55,7 +55,7 @@ const (
 func ReadDlopenNotes(root *Root, p string) ([]DlopenNote, error) {
 	fd, size, err := root.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	defer unix.Close(fd)
 	return ScanDlopenNotes(fdReader(fd), size, p)

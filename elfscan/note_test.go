@@ -61,7 +61,7 @@ func TestDlopenNotesHostile(t *testing.T) {
 		"descsz past the end": []byte("\x04\x00\x00\x00\xff\xff\xff\xff\x0a\x0c\x7c\x40FDO\x00"),
 		"not JSON":            []byte("\x04\x00\x00\x00\x04\x00\x00\x00\x0a\x0c\x7c\x40FDO\x00{{{\x00"),
 	} {
-		if _, err := s.dlopenNotes(b, 4); err == nil || !strings.HasPrefix(err.Error(), "x: ") {
+		if _, err := s.dlopenNotes(b, 4); err == nil || !strings.HasPrefix(err.Error(), "elfscan: x: ") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -51,11 +51,11 @@ func WithHWCaps(level string) Option { return func(r *Resolver) { r.hwcaps = lev
 // WithFlavor forces the loader rules instead of choosing them per root.
 func WithFlavor(f Flavor) Option { return func(r *Resolver) { r.flavor = f } }
 
-// WithPlatform sets the value of $PLATFORM (default: the kernel's
+// WithATPlatform sets the value of $PLATFORM (default: the kernel's
 // AT_PLATFORM for the program's machine, see ATPlatform). glibc on x86-64
 // replaces it by "haswell" on Intel CPUs with AVX2 and by "xeon_phi" on
 // AVX512ER ones: set that here to emulate such a CPU.
-func WithPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
+func WithATPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
 
 // WithWorkDir sets the working directory of the emulated program (default
 // "/", a container's default WORKDIR): relative DT_NEEDED paths, relative
@@ -149,7 +149,7 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	for _, p := range paths {
 		c, err := r.resolveRoot(p, nil)
 		if err != nil {
-			return nil, err
+			return nil, prefixed(err)
 		}
 		g.Closures = append(g.Closures, c)
 	}
@@ -172,7 +172,8 @@ type DlopenCall struct {
 func (r *Resolver) ResolveDlopen(root string, calls ...DlopenCall) (*Closure, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.resolveRoot(root, calls)
+	c, err := r.resolveRoot(root, calls)
+	return c, prefixed(err)
 }
 
 // flavorOf is the loader whose rules apply to the root f.

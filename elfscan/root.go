@@ -67,7 +67,7 @@ func NewRoot(dir string) (*Root, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", dir, err)
+		return nil, fmt.Errorf("elfscan: root %s: %w", dir, err)
 	}
 	// The root directory itself may be reached through symlinks: those are
 	// the user's choice and outside the tree, so they are resolved here once.
@@ -76,10 +76,10 @@ func NewRoot(dir string) (*Root, error) {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", dir, unwrapPathError(err))
+		return nil, fmt.Errorf("elfscan: root %s: %w", dir, unwrapPathError(err))
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("root %s: not a directory", dir)
+		return nil, fmt.Errorf("elfscan: root %s: not a directory", dir)
 	}
 	return &Root{dir: abs}, nil
 }
@@ -196,7 +196,7 @@ func (r *Root) Resolve(p string) (string, []Link, error) {
 	var links []Link
 	real, err := r.walk("/"+p, &links, true)
 	if err != nil {
-		return "", links, &fs.PathError{Op: "resolve", Path: p, Err: err}
+		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
 	}
 	return real, links, nil
 }
@@ -207,7 +207,7 @@ func (r *Root) ResolveParent(p string) (string, []Link, error) {
 	var links []Link
 	real, err := r.walk("/"+p, &links, false)
 	if err != nil {
-		return "", links, &fs.PathError{Op: "resolve", Path: p, Err: err}
+		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
 	}
 	return real, links, nil
 }
@@ -250,7 +250,8 @@ func (r *Root) Lstat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(r.HostPath(real))
+	return st, prefixed(err)
 }
 
 // Stat describes the file p names, following symlinks inside the root.
@@ -259,7 +260,8 @@ func (r *Root) Stat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(r.HostPath(real))
+	return st, prefixed(err)
 }
 
 // Readlink returns the content of the symlink p.
@@ -268,7 +270,8 @@ func (r *Root) Readlink(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return os.Readlink(r.HostPath(real))
+	target, err := os.Readlink(r.HostPath(real))
+	return target, prefixed(err)
 }
 
 // ReadDir lists the directory p.
@@ -277,7 +280,8 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadDir(r.HostPath(real))
+	entries, err := os.ReadDir(r.HostPath(real))
+	return entries, prefixed(err)
 }
 
 // Open opens the regular file p for reading. The kernel re-checks that the
@@ -286,13 +290,13 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 func (r *Root) Open(p string) (*os.File, error) {
 	fd, _, err := r.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	// O_NONBLOCK was there so that opening a FIFO cannot hang; the file
 	// is regular, and os.File treats a blocking descriptor as one.
 	if err := unix.SetNonblock(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+		return nil, prefixed(&fs.PathError{Op: "open", Path: p, Err: err})
 	}
 	return os.NewFile(uintptr(fd), p), nil
 }
@@ -353,16 +357,16 @@ func (r *Root) ReadFile(p string, limit int64) ([]byte, error) {
 	// reads a thousand package lists, and an os.File costs system calls.
 	fd, size, err := r.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	defer unix.Close(fd)
 	if size > limit {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", size, limit)}
+		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", size, limit)})
 	}
 	buf := make([]byte, size)
 	n, err := fdReader(fd).ReadAt(buf, 0)
 	if err != nil && n != len(buf) {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: err})
 	}
 	return buf, nil
 }
