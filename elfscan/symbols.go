@@ -100,11 +100,11 @@ func (f *File) symbolList(w symbolSet) ([]string, error) {
 // errors.
 func (s *symbols) readAgain(path, what string, read func(r io.ReaderAt, size int64) error) error {
 	if s.open == nil {
-		return fmt.Errorf("elfscan: %s: its %s cannot be read again", path, what)
+		return fmt.Errorf("%s%s: its %s cannot be read again", prefix, path, what)
 	}
 	r, size, done, err := s.open()
 	if err != nil {
-		return fmt.Errorf("elfscan: reading the %s of %s: %w", what, path, err)
+		return fmt.Errorf("%sreading the %s of %s: %w", prefix, what, path, err)
 	}
 	defer done()
 	return read(r, size)
