@@ -37,11 +37,18 @@ var conffileSkip = []string{
 
 func conffileSkipped(p string) bool {
 	for _, s := range conffileSkip {
-		if p == s || strings.HasPrefix(p, s+"/") {
+		if isDirOrBelow(p, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// isDirOrBelow reports whether p is the directory d or a path below it
+// (without building d+"/": the conffiles rule asks this of every path of
+// every package list).
+func isDirOrBelow(p, d string) bool {
+	return strings.HasPrefix(p, d) && (len(p) == len(d) || p[len(d)] == '/')
 }
 
 // ruleConffiles: a program installed from a Debian package reads its
@@ -80,14 +87,14 @@ func ruleConffiles(c *collection) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	pkgs, err := dpkgOwners(c.root, objs, func(format string, args ...any) {
+	db, err := c.dpkgDatabase()
+	if err != nil {
+		return err
+	}
+	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
 		c.warn("conffiles: "+format, args...)
 	})
 	if err != nil || len(pkgs) == 0 {
-		return err
-	}
-	db, err := c.dpkgDatabase()
-	if err != nil {
 		return err
 	}
 	for _, pkg := range pkgs {
@@ -100,8 +107,7 @@ func ruleConffiles(c *collection) error {
 			// daemons (libnss-systemd on systemd): not the program's.
 			continue
 		}
-		para := findParagraph(db.paras, pkg.name, pkg.arch)
-		for _, dep := range db.sameSourceDepends(para) {
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch)) {
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
 			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
 				return err
@@ -124,66 +130,6 @@ func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
 	return false
 }
 
-// dpkgDB is the root's dpkg status, read once per collection.
-type dpkgDB struct {
-	paras [][]byte
-	// skeleton are the directories base-files makes: every root has
-	// them, no package makes them for itself.
-	skeleton map[string]bool
-}
-
-func (c *collection) dpkgDatabase() (*dpkgDB, error) {
-	if v, ok := c.cache["dpkg:db"]; ok {
-		return v.(*dpkgDB), nil
-	}
-	status, err := c.root.ReadFile(dpkgStatus, 256<<20)
-	if err != nil {
-		return nil, err
-	}
-	db := &dpkgDB{paras: dpkgParagraphs(status), skeleton: map[string]bool{"/": true}}
-	if list, err := c.root.ReadFile(path.Join(dpkgInfo, "base-files.list"), 1<<20); err == nil {
-		for _, l := range strings.Split(string(list), "\n") {
-			db.skeleton[l] = true
-		}
-	}
-	c.cache["dpkg:db"] = db
-	return db, nil
-}
-
-// sameSourceDepends returns the installed packages of the paragraph's
-// Depends and Pre-Depends (every alternative) built from the same source
-// package as it.
-func (db *dpkgDB) sameSourceDepends(para []byte) []string {
-	if para == nil {
-		return nil
-	}
-	source := func(p []byte) string {
-		s, _, _ := strings.Cut(dpkgField(p, "Source"), " ")
-		if s == "" {
-			s = dpkgField(p, "Package")
-		}
-		return s
-	}
-	src := source(para)
-	var out []string
-	seen := map[string]bool{}
-	for _, field := range []string{"Pre-Depends", "Depends"} {
-		for _, alt := range strings.FieldsFunc(dpkgField(para, field), func(r rune) bool { return r == ',' || r == '|' }) {
-			name, _, _ := strings.Cut(strings.TrimSpace(alt), " ")
-			name, _, _ = strings.Cut(name, ":")
-			if name == "" || seen[name] {
-				continue
-			}
-			seen[name] = true
-			if p := findParagraph(db.paras, name, ""); p != nil && source(p) == src {
-				out = append(out, name)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // addPackageConfig adds one package's conffiles, directories and enabling
 // symlinks (ruleConffiles).
 // requester is the program or library whose package it is.
@@ -197,21 +143,17 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 	if arch != "" {
 		id += ":" + arch
 	}
-	if !c.exists(path.Join(dpkgInfo, id+".list")) {
-		if para := findParagraph(db.paras, name, ""); para != nil {
-			id = name + ":" + dpkgField(para, "Architecture")
-		}
+	listData, err := db.list(id)
+	if para := db.find(name, ""); err != nil && para != nil {
+		id = name + ":" + para.arch
+		listData, err = db.list(id)
 	}
-	listData, err := c.root.ReadFile(path.Join(dpkgInfo, id+".list"), 64<<20)
 	if err != nil {
 		return nil // installed without a list: nothing to go by
 	}
 	list := strings.Split(strings.TrimSpace(string(listData)), "\n")
 	sort.Strings(list)
-	listed := map[string]bool{}
-	for _, l := range list {
-		listed[l] = true
-	}
+	var listed map[string]bool // for addEnablingLinks, made on first use
 	reason := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "configuration of " + evidence}
 	// Conffiles, and the directories above them.
 	parents := map[string]bool{}
@@ -241,8 +183,8 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 	// logs, caches; elsewhere an empty directory is a template's, such
 	// as git's templates/branches), and those above its conffiles.
 	for i, d := range list {
-		leaf := (i+1 == len(list) || !strings.HasPrefix(list[i+1], d+"/")) && hasDirPrefix(d, "/etc", "/var", "/srv")
-		if !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) || !leaf && !parents[d] {
+		leaf := (i+1 == len(list) || !isBelow(list[i+1], d)) && (isBelow(d, "/etc") || isBelow(d, "/var") || isBelow(d, "/srv"))
+		if !leaf && !parents[d] || !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) {
 			continue
 		}
 		st, err := c.root.Lstat(d)
@@ -253,6 +195,12 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 			return err
 		}
 		if strings.HasPrefix(d, "/etc/") {
+			if listed == nil {
+				listed = make(map[string]bool, len(list))
+				for _, l := range list {
+					listed[l] = true
+				}
+			}
 			enabled := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "enabled in the root: " + reason.Evidence}
 			if err := c.addEnablingLinks(d, listed, enabled); err != nil {
 				return err
@@ -280,6 +228,7 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 	if err != nil {
 		return nil
 	}
+	var byBase map[string][]string // the listed paths, by base name
 	for _, de := range des {
 		p := path.Join(d, de.Name())
 		if de.Type()&fs.ModeSymlink == 0 || listed[p] {
@@ -289,13 +238,17 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 		if err != nil {
 			continue
 		}
+		if byBase == nil {
+			byBase = map[string][]string{}
+			for l := range listed {
+				byBase[path.Base(l)] = append(byBase[path.Base(l)], l)
+			}
+		}
 		own := false
-		for l := range listed {
-			if path.Base(l) == path.Base(real) {
-				if r, _, err := c.root.Resolve(l); err == nil && r == real {
-					own = true
-					break
-				}
+		for _, l := range byBase[path.Base(real)] {
+			if r, _, err := c.root.Resolve(l); err == nil && r == real {
+				own = true
+				break
 			}
 		}
 		if !own {
@@ -308,12 +261,7 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 	return nil
 }
 
-// hasDirPrefix reports whether p is below one of the directories.
-func hasDirPrefix(p string, dirs ...string) bool {
-	for _, d := range dirs {
-		if strings.HasPrefix(p, d+"/") {
-			return true
-		}
-	}
-	return false
+// isBelow reports whether p is a path below the directory d.
+func isBelow(p, d string) bool {
+	return len(p) > len(d) && isDirOrBelow(p, d)
 }
