@@ -114,6 +114,62 @@ func (p *dpkgOwner) id() string {
 // dpkgOwners reads the root's package file lists and returns the packages
 // that own files among entries, sorted by name and architecture.
 func dpkgOwners(root *elfscan.Root, entries []*Entry, warn func(string, ...any)) ([]*dpkgOwner, error) {
+	lists, err := readDpkgLists(root, warn)
+	if err != nil || lists == nil {
+		return nil, err
+	}
+	return lists.owners(root, entries), nil
+}
+
+// dpkgLists are the root's package file lists (/var/lib/dpkg/info/*.list),
+// read once: a collection asks who owns its files in every round of its
+// rules, and reading the hundreds of lists each time cost more than the
+// rest of the plan.
+type dpkgLists struct {
+	ids  []string          // NAME or NAME:ARCH, in directory order
+	data map[string]string // by id: its list, as written
+}
+
+// readDpkgLists reads the root's package lists; nil, with a warning,
+// where the root has no dpkg info directory.
+func readDpkgLists(root *elfscan.Root, warn func(string, ...any)) (*dpkgLists, error) {
+	infos, err := root.ReadDir(dpkgInfo)
+	if err != nil {
+		warn("%s not read: %v: no package metadata added", dpkgInfo, err)
+		return nil, nil
+	}
+	l := &dpkgLists{data: map[string]string{}}
+	for _, d := range infos {
+		id, ok := strings.CutSuffix(d.Name(), ".list")
+		if !ok || !d.Type().IsRegular() {
+			continue
+		}
+		data, err := root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
+		if err != nil {
+			return nil, err
+		}
+		l.ids = append(l.ids, id)
+		l.data[id] = string(data)
+	}
+	return l, nil
+}
+
+// paths returns the package's list, one absolute path each.
+func (l *dpkgLists) paths(id string) []string {
+	var out []string
+	for rest := l.data[id]; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		if strings.HasPrefix(line, "/") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// owners returns the packages that own files among entries, sorted by
+// name and architecture.
+func (l *dpkgLists) owners(root *elfscan.Root, entries []*Entry) []*dpkgOwner {
 	// The image paths of the plan's files, by real path in the root.
 	bySource := map[string][]string{}
 	bases := map[string]bool{}
@@ -124,24 +180,13 @@ func dpkgOwners(root *elfscan.Root, entries []*Entry, warn func(string, ...any))
 			bases[path.Base(e.Path)] = true // a list may name a link to it
 		}
 	}
-	infos, err := root.ReadDir(dpkgInfo)
-	if err != nil {
-		warn("%s not read: %v: no package metadata added", dpkgInfo, err)
-		return nil, nil
-	}
 	var pkgs []*dpkgOwner
-	for _, d := range infos {
-		id, ok := strings.CutSuffix(d.Name(), ".list")
-		if !ok || !d.Type().IsRegular() {
-			continue
-		}
-		list, err := root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
-		if err != nil {
-			return nil, err
-		}
+	for _, id := range l.ids {
 		pkg := &dpkgOwner{listed: map[string]bool{}}
 		pkg.name, pkg.arch, _ = strings.Cut(id, ":")
-		for _, line := range strings.Split(string(list), "\n") {
+		for rest := l.data[id]; rest != ""; {
+			var line string
+			line, rest, _ = strings.Cut(rest, "\n")
 			// Only paths named like a planned file can be one: this
 			// spares resolving the thousands of others.
 			if !strings.HasPrefix(line, "/") || !bases[path.Base(line)] {
@@ -168,7 +213,7 @@ func dpkgOwners(root *elfscan.Root, entries []*Entry, warn func(string, ...any))
 		}
 		return pkgs[i].arch < pkgs[j].arch
 	})
-	return pkgs, nil
+	return pkgs
 }
 
 // dpkgMd5sums returns the lines of the package's md5sums file ("MD5

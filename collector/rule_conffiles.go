@@ -80,11 +80,13 @@ func ruleConffiles(c *collection) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	pkgs, err := dpkgOwners(c.root, objs, func(format string, args ...any) {
-		c.warn("conffiles: "+format, args...)
-	})
-	if err != nil || len(pkgs) == 0 {
+	lists, err := c.dpkgLists()
+	if err != nil || lists == nil {
 		return err
+	}
+	pkgs := lists.owners(c.root, objs)
+	if len(pkgs) == 0 {
+		return nil
 	}
 	db, err := c.dpkgDatabase()
 	if err != nil {
@@ -100,8 +102,8 @@ func ruleConffiles(c *collection) error {
 			// daemons (libnss-systemd on systemd): not the program's.
 			continue
 		}
-		para := findParagraph(db.paras, pkg.name, pkg.arch)
-		for _, dep := range db.sameSourceDepends(para) {
+		para := db.find(pkg.name, pkg.arch)
+		for _, dep := range db.sameSourceDepends(para, "Pre-Depends", "Depends") {
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
 			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
 				return err
@@ -126,7 +128,8 @@ func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
 
 // dpkgDB is the root's dpkg status, read once per collection.
 type dpkgDB struct {
-	paras [][]byte
+	paras  [][]byte
+	byName map[string][][]byte // paras by Package: a rule asks for packages in every round
 	// skeleton are the directories base-files makes: every root has
 	// them, no package makes them for itself.
 	skeleton map[string]bool
@@ -140,7 +143,11 @@ func (c *collection) dpkgDatabase() (*dpkgDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &dpkgDB{paras: dpkgParagraphs(status), skeleton: map[string]bool{"/": true}}
+	db := &dpkgDB{paras: dpkgParagraphs(status), byName: map[string][][]byte{}, skeleton: map[string]bool{"/": true}}
+	for _, p := range db.paras {
+		name := dpkgField(p, "Package")
+		db.byName[name] = append(db.byName[name], p)
+	}
 	if list, err := c.root.ReadFile(path.Join(dpkgInfo, "base-files.list"), 1<<20); err == nil {
 		for _, l := range strings.Split(string(list), "\n") {
 			db.skeleton[l] = true
@@ -150,10 +157,46 @@ func (c *collection) dpkgDatabase() (*dpkgDB, error) {
 	return db, nil
 }
 
+// find is findParagraph of the database.
+func (db *dpkgDB) find(name, arch string) []byte {
+	return findParagraph(db.byName[name], name, arch)
+}
+
+// dpkgLists are the root's package lists, read once per collection.
+func (c *collection) dpkgLists() (*dpkgLists, error) {
+	if v, ok := c.cache["dpkg:lists"]; ok {
+		return v.(*dpkgLists), nil
+	}
+	lists, err := readDpkgLists(c.root, func(format string, args ...any) {
+		c.warn("conffiles: "+format, args...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.cache["dpkg:lists"] = lists
+	return lists, nil
+}
+
+// dpkgListID is how the info files of the installed package name (of
+// architecture arch, or any) are named: NAME, or NAME:ARCH for a package
+// that more than one architecture may have.
+func dpkgListID(db *dpkgDB, lists *dpkgLists, name, arch string) string {
+	id := name
+	if arch != "" {
+		id += ":" + arch
+	}
+	if _, ok := lists.data[id]; !ok {
+		if para := db.find(name, ""); para != nil {
+			id = name + ":" + dpkgField(para, "Architecture")
+		}
+	}
+	return id
+}
+
 // sameSourceDepends returns the installed packages of the paragraph's
-// Depends and Pre-Depends (every alternative) built from the same source
-// package as it.
-func (db *dpkgDB) sameSourceDepends(para []byte) []string {
+// fields (Depends, Pre-Depends…; every alternative) built from the same
+// source package as it.
+func (db *dpkgDB) sameSourceDepends(para []byte, fields ...string) []string {
 	if para == nil {
 		return nil
 	}
@@ -167,7 +210,7 @@ func (db *dpkgDB) sameSourceDepends(para []byte) []string {
 	src := source(para)
 	var out []string
 	seen := map[string]bool{}
-	for _, field := range []string{"Pre-Depends", "Depends"} {
+	for _, field := range fields {
 		for _, alt := range strings.FieldsFunc(dpkgField(para, field), func(r rune) bool { return r == ',' || r == '|' }) {
 			name, _, _ := strings.Cut(strings.TrimSpace(alt), " ")
 			name, _, _ = strings.Cut(name, ":")
@@ -175,7 +218,7 @@ func (db *dpkgDB) sameSourceDepends(para []byte) []string {
 				continue
 			}
 			seen[name] = true
-			if p := findParagraph(db.paras, name, ""); p != nil && source(p) == src {
+			if p := db.find(name, ""); p != nil && source(p) == src {
 				out = append(out, name)
 			}
 		}
@@ -193,20 +236,15 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 		return nil
 	}
 	c.cache[key] = true
-	id := name
-	if arch != "" {
-		id += ":" + arch
+	lists, err := c.dpkgLists()
+	if err != nil || lists == nil {
+		return err
 	}
-	if !c.exists(path.Join(dpkgInfo, id+".list")) {
-		if para := findParagraph(db.paras, name, ""); para != nil {
-			id = name + ":" + dpkgField(para, "Architecture")
-		}
-	}
-	listData, err := c.root.ReadFile(path.Join(dpkgInfo, id+".list"), 64<<20)
-	if err != nil {
+	id := dpkgListID(db, lists, name, arch)
+	if _, ok := lists.data[id]; !ok {
 		return nil // installed without a list: nothing to go by
 	}
-	list := strings.Split(strings.TrimSpace(string(listData)), "\n")
+	list := lists.paths(id)
 	sort.Strings(list)
 	listed := map[string]bool{}
 	for _, l := range list {
