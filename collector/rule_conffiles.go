@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -49,10 +50,12 @@ func conffileSkipped(p string) bool {
 // redis's /etc/redis/redis.conf) and writes into the directories the
 // package made for it (/var/lib/nginx, /var/log/nginx). Evidence: a
 // program or library of the plan owned by a package of the root's dpkg
-// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and,
-// for a program's package, the packages of the same source that it
-// depends on (nginx's configuration is in nginx-common): the conffiles
-// that the root has (its PKG.conffiles); the directories of its list
+// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and
+// the packages of the same source that it depends on (nginx's
+// configuration is in nginx-common) — for a library's package, those it
+// depends on or recommends that have no programs (libldap's ldap.conf is
+// in libldap-common; libnss-systemd's systemd is not the program's) —
+// the conffiles that the root has (its PKG.conffiles); the directories of its list
 // under /etc, /var and /srv that hold nothing else of the package (made
 // for configuration snippets, data, logs, caches) and those that lead to
 // the conffiles, each with the root's mode and owner; the symlinks in its
@@ -97,13 +100,21 @@ func ruleConffiles(c *collection) error {
 		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence, pkg.owns[0]); err != nil {
 			return err
 		}
-		if !c.ownsProgram(pkg) {
-			// A library's package depends on its own tools and
-			// daemons (libnss-systemd on systemd): not the program's.
-			continue
-		}
 		para := db.find(pkg.name, pkg.arch)
-		for _, dep := range db.sameSourceDepends(para, "Pre-Depends", "Depends") {
+		program := c.ownsProgram(pkg)
+		fields := []string{"Pre-Depends", "Depends"}
+		if !program {
+			// A library's configuration may come in a package of its
+			// own that it recommends (libldap's ldap.conf in
+			// libldap-common).
+			fields = append(fields, "Recommends")
+		}
+		for _, dep := range db.sameSourceDepends(para, fields...) {
+			if !program && listsPrograms(lists.paths(dpkgListID(db, lists, dep, ""))) {
+				// A library's package depends on its own tools and
+				// daemons (libnss-systemd on systemd): not the program's.
+				continue
+			}
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
 			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
 				return err
@@ -175,6 +186,19 @@ func (c *collection) dpkgLists() (*dpkgLists, error) {
 	}
 	c.cache["dpkg:lists"] = lists
 	return lists, nil
+}
+
+// programDirs are where a package's programs are.
+var programDirs = []string{"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/games"}
+
+// listsPrograms reports whether a package list has a file in programDirs.
+func listsPrograms(list []string) bool {
+	for _, p := range list {
+		if slices.Contains(programDirs, path.Dir(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // dpkgListID is how the info files of the installed package name (of
