@@ -46,6 +46,8 @@
 //	                                                             glibc 2.34: libc exports _nss_files_*),
 //	                                                             with closures; /etc/services and the
 //	                                                             like for "files"
+//	resolver      glibc, and an object importing getaddrinfo or  the root's /etc/host.conf, and
+//	              gethostbyname…                                 /etc/gai.conf for getaddrinfo
 //	users         an object importing a passwd or group lookup   /etc/passwd and /etc/group with root,
 //	                                                             nobody (65534), nonroot (65532), unless
 //	                                                             given with WithAdd

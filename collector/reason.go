@@ -24,6 +24,7 @@ const (
 	RuleUsers             Rule = "users"              // WithUsers, or NSS lookups of users and groups
 	RuleNSSConfig         Rule = "nss-config"         // /etc/nsswitch.conf for NSS lookups
 	RuleNSS               Rule = "nss"                // NSS modules and the files they read
+	RuleResolver          Rule = "resolver"           // the resolver's host.conf and gai.conf
 	RuleGconv             Rule = "gconv"              // iconv's gconv modules
 	RuleLibgcc            Rule = "libgcc"             // libgcc_s.so.1, which glibc and C++ dlopen
 	RuleCerts             Rule = "certs"              // CA certificates for TLS libraries
@@ -57,6 +58,7 @@ var ruleText = map[Rule]string{
 	RuleUsers:             "{evidence}",
 	RuleNSSConfig:         "NSS configuration ({evidence})",
 	RuleNSS:               "NSS {evidence}",
+	RuleResolver:          "resolver configuration ({evidence})",
 	RuleGconv:             "{evidence}",
 	RuleLibgcc:            "{evidence}",
 	RuleCerts:             "CA certificates ({evidence})",

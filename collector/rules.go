@@ -23,6 +23,7 @@ type rule struct {
 // rules are the automatic rules, in order. WithNoAuto turns them all off.
 var rules = []rule{
 	{"nss", ruleNSS},
+	{"resolver", ruleResolver},
 	{"conffiles", ruleConffiles},
 	{"dlopen-notes", ruleDlopenNotes},
 	{"tmp", ruleTmp},
