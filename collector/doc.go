@@ -50,7 +50,8 @@
 //	              gethostbyname…                                 /etc/gai.conf for getaddrinfo
 //	users         an object importing a passwd or group lookup   /etc/passwd and /etc/group with root,
 //	                                                             nobody (65534), nonroot (65532), unless
-//	                                                             given with WithAdd
+//	                                                             given with WithAdd; their homes that the
+//	                                                             root has, empty (/root, 0700)
 //	tmp           an object importing mkstemp, tmpfile, mkdtemp… /tmp, mode 1777
 //	gconv         glibc, and an object importing iconv_open      the gconv directory compiled into libc:
 //	                                                             gconv-modules(.d, .cache) and the modules
