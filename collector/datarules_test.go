@@ -16,6 +16,8 @@ var dataRuleTests = []struct {
 	absent             []string // paths the rule must not add with it
 }{
 	{prog: "/usr/bin/curl", path: "/etc/host.conf", reason: "resolver configuration (getaddrinfo imported by"},
+	// openssl x509 stats OPENSSLDIR/certs, Debian's link to /etc/ssl/certs.
+	{prog: "/usr/bin/openssl", path: "/usr/lib/ssl/certs", reason: "OpenSSL's certificate directory, libcrypto.so.3 in the closure"},
 	// zsh stats its user's home; nothing in it comes along.
 	{prog: "/usr/bin/zsh", path: "/root", reason: "home of user root (0)", absent: []string{"/root/.bashrc", "/root/.profile"}},
 }

@@ -62,8 +62,8 @@
 //	              __cxa_throw/_Unwind_* imported
 //	certificates  a TLS library (libssl, libgnutls, libnss3,     the root's CA bundle at its path and
 //	              libmbedtls, libwolfssl)                        SSL_CERT_FILE in Plan.Env; with libcrypto,
-//	                                                             openssl.cnf and cert.pem of its
-//	                                                             compiled-in OPENSSLDIR
+//	                                                             openssl.cnf, cert.pem and the certs link
+//	                                                             of its compiled-in OPENSSLDIR
 //
 // Objects that import dlopen get a warning naming them. What no rule can
 // know — Python's or Perl's modules, libmagic's database, plugins — comes
