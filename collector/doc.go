@@ -52,6 +52,11 @@
 //	                                                             nobody (65534), nonroot (65532), unless
 //	                                                             given with WithAdd; their homes that the
 //	                                                             root has, empty (/root, 0700)
+//	package-data  a program (or library) naming a directory that what its Debian package, or one of the
+//	              its package (or a same-source dependency)      same source it depends on, lists there
+//	              lists                                          (a library: only the dependency's), with
+//	                                                             closures: /usr/share/vim, git-core,
+//	                                                             perl-base, libsasl2's plugins
 //	tmp           an object importing mkstemp, tmpfile, mkdtemp… /tmp, mode 1777
 //	gconv         glibc, and an object importing iconv_open      the gconv directory compiled into libc:
 //	                                                             gconv-modules(.d, .cache) and the modules

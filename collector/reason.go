@@ -35,6 +35,7 @@ const (
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
 	RuleLocale            Rule = "locale"             // locales for setlocale, and WithLocales
 	RuleConffiles         Rule = "conffiles"          // a Debian package's configuration and directories
+	RulePackageData       Rule = "package-data"       // a Debian package's data in a directory its program names
 	RuleAccounts          Rule = "accounts"           // the root's users and groups: owners, names asked for, homes
 	RuleDlopenNote        Rule = "dlopen-note"        // a library a .note.dlopen note declares
 	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
@@ -69,6 +70,7 @@ var ruleText = map[Rule]string{
 	RuleTrace:             "{evidence}",
 	RuleLocale:            "locale {evidence}",
 	RuleConffiles:         "{evidence}",
+	RulePackageData:       "{evidence}",
 	RuleAccounts:          "{evidence}",
 	RuleDlopenNote:        "{evidence}",
 	RuleCheck:             "check: {evidence}",

@@ -68,31 +68,8 @@ func ruleConffiles(c *collection) error {
 	if c.cfg.noConffiles {
 		return nil
 	}
-	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	var objs []*Entry
-	for _, o := range c.order {
-		key := "conffiles:object:" + o.RealPath
-		if o.File == nil || c.cache[key] != nil {
-			continue
-		}
-		c.cache[key] = true
-		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
-	}
-	if len(objs) == 0 {
-		return nil
-	}
-	lists, err := c.dpkgLists()
-	if err != nil || lists == nil {
-		return err
-	}
-	pkgs := lists.owners(c.root, objs)
-	if len(pkgs) == 0 {
-		return nil
-	}
-	db, err := c.dpkgDatabase()
-	if err != nil {
+	pkgs, lists, db, err := c.newOwners("conffiles")
+	if err != nil || len(pkgs) == 0 {
 		return err
 	}
 	for _, pkg := range pkgs {
@@ -111,9 +88,7 @@ func ruleConffiles(c *collection) error {
 		}
 		for _, dep := range db.sameSourceDepends(para, fields...) {
 			if !program && listsPrograms(lists.paths(dpkgListID(db, lists, dep, ""))) {
-				// A library's package depends on its own tools and
-				// daemons (libnss-systemd on systemd): not the program's.
-				continue
+				continue // a library's tools and daemons (libnss-systemd's systemd): not the program's
 			}
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
 			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
@@ -122,6 +97,40 @@ func ruleConffiles(c *collection) error {
 		}
 	}
 	return nil
+}
+
+// newOwners returns the packages of the root's dpkg database that own
+// objects of the closures that the rule has not asked about yet, with the
+// lists and the status; none where the root has no dpkg database.
+func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgLists, *dpkgDB, error) {
+	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
+		return nil, nil, nil, nil
+	}
+	var objs []*Entry
+	for _, o := range c.order {
+		key := rule + ":object:" + o.RealPath
+		if o.File == nil || c.cache[key] != nil {
+			continue
+		}
+		c.cache[key] = true
+		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
+	}
+	if len(objs) == 0 {
+		return nil, nil, nil, nil
+	}
+	lists, err := c.dpkgLists()
+	if err != nil || lists == nil {
+		return nil, nil, nil, err
+	}
+	pkgs := lists.owners(c.root, objs)
+	if len(pkgs) == 0 {
+		return nil, nil, nil, nil
+	}
+	db, err := c.dpkgDatabase()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return pkgs, lists, db, nil
 }
 
 // ownsProgram reports whether the package owns a program of the plan.

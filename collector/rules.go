@@ -25,6 +25,7 @@ var rules = []rule{
 	{"nss", ruleNSS},
 	{"resolver", ruleResolver},
 	{"conffiles", ruleConffiles},
+	{"package-data", rulePackageData},
 	{"dlopen-notes", ruleDlopenNotes},
 	{"tmp", ruleTmp},
 	{"gconv", ruleGconv},

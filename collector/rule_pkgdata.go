@@ -1,0 +1,237 @@
+package collector
+
+import (
+	"bytes"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// rulePackageData: a program or library finds its own data, helpers and
+// plugins in directories compiled into it: vim its runtime directory
+// /usr/share/vim, git its exec-path /usr/lib/git-core and, relative to its
+// prefix, share/git-core/templates, libtcl its init.tcl in
+// /usr/share/tcltk/tcl8.6, libsasl2 the plugins it dlopens from
+// /usr/lib/x86_64-linux-gnu/sasl2. Evidence: the object names the
+// directory as a string (a path, or one directory of a search path
+// "a:b" or "a b"; a relative one such as share/x is taken from the prefix
+// of a program in a bin directory), and the directory is in the list of
+// the object's Debian package or of a package of the same source that it
+// depends on (vim-tiny's vim-common; a library's, when that package has
+// no programs). Added: what those packages list in the directory (their
+// files, with the closures of ELF files among them, and directories),
+// minus documentation and the like (conffileSkip); not other packages'
+// files there (vim-runtime's 40 MB), nor the directories base-files makes
+// or those above the object itself. On where the root has a dpkg database.
+func rulePackageData(c *collection) error {
+	// Where the closures' objects are: the loader's directories, never
+	// a program's data.
+	libDirs := map[string]bool{}
+	for _, o := range c.order {
+		libDirs[path.Dir(o.Path)], libDirs[path.Dir(o.RealPath)] = true, true
+	}
+	pkgs, lists, db, err := c.newOwners("package-data")
+	if err != nil {
+		return err
+	}
+	for _, pkg := range pkgs {
+		// The packages whose data the objects may name: their own, and
+		// those of the same source it depends on.
+		program := c.ownsProgram(pkg)
+		var ids []string
+		why := map[string]string{}
+		if program {
+			// A library's own directories are plugins loaded by
+			// name, as its configuration says (gconv modules,
+			// OpenSSL's engines, Kerberos's plugins): not data it
+			// needs whole.
+			ids, why[pkg.id()] = []string{pkg.id()}, pkg.id()
+		}
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), "Pre-Depends", "Depends") {
+			id := dpkgListID(db, lists, dep, "")
+			if !program && listsPrograms(lists.paths(id)) {
+				continue // a library's tools and daemons: not its data
+			}
+			ids = append(ids, id)
+			why[id] = dep + " (a dependency of " + pkg.id() + ", of the same source)"
+		}
+		listedBy := map[string][]string{}
+		for _, id := range ids {
+			for _, p := range lists.paths(id) {
+				listedBy[p] = append(listedBy[p], id)
+			}
+		}
+		// The directories they list that may be data: not the loader's,
+		// nor base-files', nor documentation.
+		candidate := map[string]bool{}
+		for p := range listedBy {
+			if d := path.Dir(p); listedBy[d] != nil && !db.skeleton[d] && !libDirs[d] && !packageDataSkipped(d) {
+				candidate[d] = true
+			}
+			if !db.skeleton[p] && !libDirs[p] && !packageDataSkipped(p) {
+				candidate[p] = true // an empty directory (or a file: Lstat tells)
+			}
+		}
+		if len(candidate) == 0 {
+			continue
+		}
+		for _, img := range pkg.owns {
+			o := c.objects[img]
+			if o == nil {
+				continue
+			}
+			program := c.programELF[o.Path] || c.programELF[o.RealPath]
+			for _, d := range c.namedDirs(o.RealPath, program, candidate) {
+				if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
+					continue
+				}
+				if st, err := c.root.Lstat(d); err != nil || !st.IsDir() {
+					continue
+				}
+				var from []string
+				for _, id := range listedBy[d] {
+					from = append(from, why[id])
+				}
+				reason := Reason{Rule: RulePackageData, Requester: objectName(o),
+					Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
+				if err := c.addPackageDir(d, listedBy[d], lists, reason); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// packageDataSkip are the directories, by name wherever they are, that
+// rulePackageData leaves out besides conffileSkip: translations (a
+// program runs in C.UTF-8 unless --locales says otherwise), man pages
+// kept beside a program's data (PostgreSQL's), and PostgreSQL's
+// extension build system (pgxs, in the library directory its programs
+// name).
+var packageDataSkip = []string{"locale", "man", "doc", "pgxs"}
+
+func packageDataSkipped(p string) bool {
+	if conffileSkipped(p) {
+		return true
+	}
+	for _, s := range packageDataSkip {
+		if path.Base(p) == s || strings.Contains(p, "/"+s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// addPackageDir adds the directory d and what the packages ids list in
+// it (rulePackageData).
+func (c *collection) addPackageDir(d string, ids []string, lists *dpkgLists, reason Reason) error {
+	key := "package-data:dir:" + d
+	if c.cache[key] != nil {
+		return nil
+	}
+	c.cache[key] = true
+	var paths []string
+	for _, id := range ids {
+		for _, p := range lists.paths(id) {
+			if p == d || strings.HasPrefix(p, d+"/") {
+				paths = append(paths, p)
+			}
+		}
+	}
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	var elfs []string
+	for _, p := range paths {
+		if packageDataSkipped(p) || c.isExcluded(p) {
+			continue
+		}
+		st, err := c.root.Lstat(p)
+		switch {
+		case err != nil:
+			continue // removed by the admin
+		case st.IsDir():
+			err = c.addDir(p, st, reason)
+		case st.Mode()&fs.ModeSymlink != 0:
+			// A link to a directory is only the link: its target's
+			// files are listed on their own where they are the
+			// package's.
+			if t, serr := c.root.Stat(p); serr == nil && t.IsDir() {
+				target, rerr := c.root.Readlink(p)
+				if rerr != nil {
+					continue
+				}
+				e := &Entry{Path: p, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: target}
+				e.Uid, e.Gid = owner(st)
+				err = c.addEntry(e, reason, true)
+			} else if serr == nil && t.Mode().IsRegular() {
+				err = c.addPathFound(p, reason, true, &elfs)
+			}
+		case st.Mode().IsRegular():
+			err = c.addPathFound(p, reason, true, &elfs)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, e := range elfs {
+		// What the rule brings is not evidence of more (git's
+		// helpers name git's directories again).
+		c.cache["package-data:object:"+e] = true
+	}
+	return c.resolveAdded(elfs, reason)
+}
+
+// namedDirs returns the paths among want that the file p names as
+// strings: each NUL-terminated string that is a path, or a list of them
+// separated by colons or blanks, absolute; a relative one with a slash
+// (share/x) is taken from the prefix of a program (/usr for /usr/bin/git),
+// as programs built relocatable find their data. Paths only: whether
+// each is a directory is the caller's to find.
+func (c *collection) namedDirs(p string, program bool, want map[string]bool) []string {
+	prefix := ""
+	if program && strings.HasSuffix(path.Dir(p), "/bin") {
+		prefix = path.Dir(path.Dir(p))
+	}
+	data, err := c.root.ReadFile(p, 256<<20)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	// Each string with a slash, once: from the NUL before its first
+	// slash to the NUL after it.
+	for off := 0; off < len(data); {
+		i := bytes.IndexByte(data[off:], '/')
+		if i < 0 {
+			break
+		}
+		i += off
+		start := off + bytes.LastIndexByte(data[off:i], 0) + 1
+		end := bytes.IndexByte(data[i:], 0)
+		if end < 0 {
+			end = len(data) - i
+		}
+		end += i
+		off = end + 1
+		if end-start < 4 || end-start > 4096 {
+			continue
+		}
+		for _, f := range bytes.FieldsFunc(data[start:end], func(r rune) bool { return r == ':' || r == ' ' || r == '\t' }) {
+			s := string(f)
+			if s[0] != '/' {
+				if prefix == "" || s[0] == '.' || !strings.Contains(s, "/") {
+					continue
+				}
+				s = path.Join(prefix, s)
+			}
+			if want[s] && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
