@@ -33,6 +33,11 @@ var dataRuleTests = []struct {
 	{prog: "/usr/bin/perl", path: "/usr/lib/x86_64-linux-gnu/perl-base/POSIX.pm", reason: "named in /usr/bin/perl: files of perl-base"},
 	{prog: "/usr/lib/postgresql/15/bin/psql", path: "/usr/share/postgresql/15/psqlrc.sample", reason: "named in /usr/lib/postgresql/15/bin/psql",
 		absent: []string{"/usr/lib/postgresql/15/lib/pgxs/src/Makefile.global"}},
+	// Python's site directories and Tcl's package path, empty.
+	{prog: "/usr/bin/python3", path: "/usr/lib/python3/dist-packages", reason: "looked at by /usr/bin/python3 as it starts",
+		absent: []string{"/usr/lib/python3/dist-packages/yaml/__init__.py"}},
+	{prog: "/usr/bin/tclsh8.6", path: "/usr/lib/tcltk", reason: "looked at by libtcl8.6.so as it starts",
+		absent: []string{"/usr/lib/tcltk/x86_64-linux-gnu/tk8.6/pkgIndex.tcl"}},
 	// zsh stats its user's home; nothing in it comes along.
 	{prog: "/usr/bin/zsh", path: "/root", reason: "home of user root (0)", absent: []string{"/root/.bashrc", "/root/.profile"}},
 }

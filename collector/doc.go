@@ -57,6 +57,8 @@
 //	              lists                                          (a library: only the dependency's), with
 //	                                                             closures: /usr/share/vim, git-core,
 //	                                                             perl-base, libsasl2's plugins
+//	start-dirs    an interpreter of startDirs (python3.*,        the directories it looks at as it starts
+//	              libtcl8.*)                                     (site directories, package path), empty
 //	tmp           an object importing mkstemp, tmpfile, mkdtemp… /tmp, mode 1777
 //	gconv         glibc, and an object importing iconv_open      the gconv directory compiled into libc:
 //	                                                             gconv-modules(.d, .cache) and the modules

@@ -36,6 +36,7 @@ const (
 	RuleLocale            Rule = "locale"             // locales for setlocale, and WithLocales
 	RuleConffiles         Rule = "conffiles"          // a Debian package's configuration and directories
 	RulePackageData       Rule = "package-data"       // a Debian package's data in a directory its program names
+	RuleStartDirs         Rule = "start-dirs"         // directories an interpreter looks at as it starts
 	RuleAccounts          Rule = "accounts"           // the root's users and groups: owners, names asked for, homes
 	RuleDlopenNote        Rule = "dlopen-note"        // a library a .note.dlopen note declares
 	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
@@ -71,6 +72,7 @@ var ruleText = map[Rule]string{
 	RuleLocale:            "locale {evidence}",
 	RuleConffiles:         "{evidence}",
 	RulePackageData:       "{evidence}",
+	RuleStartDirs:         "{evidence}",
 	RuleAccounts:          "{evidence}",
 	RuleDlopenNote:        "{evidence}",
 	RuleCheck:             "check: {evidence}",

@@ -26,6 +26,7 @@ var rules = []rule{
 	{"resolver", ruleResolver},
 	{"conffiles", ruleConffiles},
 	{"package-data", rulePackageData},
+	{"start-dirs", ruleStartDirs},
 	{"dlopen-notes", ruleDlopenNotes},
 	{"tmp", ruleTmp},
 	{"gconv", ruleGconv},
