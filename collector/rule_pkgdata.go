@@ -11,19 +11,22 @@ import (
 // rulePackageData: a program or library finds its own data, helpers and
 // plugins in directories compiled into it: vim its runtime directory
 // /usr/share/vim, git its exec-path /usr/lib/git-core and, relative to its
-// prefix, share/git-core/templates, libtcl its init.tcl in
-// /usr/share/tcltk/tcl8.6, libsasl2 the plugins it dlopens from
+// prefix, share/git-core/templates, perl its modules in perl-base's
+// directory, libsasl2 the plugins it dlopens from
 // /usr/lib/x86_64-linux-gnu/sasl2. Evidence: the object names the
 // directory as a string (a path, or one directory of a search path
 // "a:b" or "a b"; a relative one such as share/x is taken from the prefix
 // of a program in a bin directory), and the directory is in the list of
-// the object's Debian package or of a package of the same source that it
-// depends on (vim-tiny's vim-common; a library's, when that package has
-// no programs). Added: what those packages list in the directory (their
-// files, with the closures of ELF files among them, and directories),
-// minus documentation and the like (conffileSkip); not other packages'
-// files there (vim-runtime's 40 MB), nor the directories base-files makes
-// or those above the object itself. On where the root has a dpkg database.
+// the program's Debian package or of a package of the same source that
+// it depends on (vim-tiny's vim-common); for a library, of such a
+// dependency without programs only (libsasl2-2's libsasl2-modules-db):
+// a library's own directories hold modules loaded by name as configured
+// (libc's gconv modules, OpenSSL's engines, Kerberos's plugins). Added:
+// what those packages list in the directory (their files, with the
+// closures of ELF files among them, and directories), minus
+// packageDataSkip; not other packages' files there (vim-runtime's 40 MB),
+// nor the loader's directories, those base-files makes or those above the
+// object itself. On where the root has a dpkg database.
 func rulePackageData(c *collection) error {
 	// Where the closures' objects are: the loader's directories, never
 	// a program's data.
@@ -42,10 +45,6 @@ func rulePackageData(c *collection) error {
 		var ids []string
 		why := map[string]string{}
 		if program {
-			// A library's own directories are plugins loaded by
-			// name, as its configuration says (gconv modules,
-			// OpenSSL's engines, Kerberos's plugins): not data it
-			// needs whole.
 			ids, why[pkg.id()] = []string{pkg.id()}, pkg.id()
 		}
 		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), "Pre-Depends", "Depends") {
@@ -66,11 +65,8 @@ func rulePackageData(c *collection) error {
 		// nor base-files', nor documentation.
 		candidate := map[string]bool{}
 		for p := range listedBy {
-			if d := path.Dir(p); listedBy[d] != nil && !db.skeleton[d] && !libDirs[d] && !packageDataSkipped(d) {
-				candidate[d] = true
-			}
 			if !db.skeleton[p] && !libDirs[p] && !packageDataSkipped(p) {
-				candidate[p] = true // an empty directory (or a file: Lstat tells)
+				candidate[p] = true // or a file: Lstat tells
 			}
 		}
 		if len(candidate) == 0 {
@@ -81,8 +77,8 @@ func rulePackageData(c *collection) error {
 			if o == nil {
 				continue
 			}
-			program := c.programELF[o.Path] || c.programELF[o.RealPath]
-			for _, d := range c.namedDirs(o.RealPath, program, candidate) {
+			run := c.programELF[o.Path] || c.programELF[o.RealPath]
+			for _, d := range c.namedDirs(o.RealPath, run, candidate) {
 				if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
 					continue
 				}
