@@ -98,8 +98,9 @@ var programTests = []programTest{
 	// names (the package-data rule).
 	{name: "perl", progs: []string{"/usr/bin/perl"},
 		argv: []string{"/usr/bin/perl", "-MPOSIX=floor", "-e", `print floor(7.5), " ", join(",", map { $_ * 2 } 1..3), "\n"`}, stderr: true},
-	{name: "tclsh", progs: []string{"/usr/bin/tclsh8.6"}, opts: []collector.Option{collector.WithAdd("/usr/share/tcltk/tcl8.6", "")},
-		argv: []string{"/usr/bin/tclsh8.6"}, stdin: "puts [expr {6*7}]\nputs [string toupper abc]\n", stderr: true, note: "--add /usr/share/tcltk/tcl8.6: init.tcl"},
+	// init.tcl: libtcl's /usr/share/tcltk (the package-data rule).
+	{name: "tclsh", progs: []string{"/usr/bin/tclsh8.6"},
+		argv: []string{"/usr/bin/tclsh8.6"}, stdin: "puts [expr {6*7}]\nputs [string toupper abc]\n", stderr: true},
 	{name: "file", progs: []string{"/usr/bin/file"}, opts: []collector.Option{collector.WithAdd("/usr/share/misc/magic.mgc", "")},
 		argv: []string{"/usr/bin/file", "-b", "/usr/bin/file"}, stderr: true, note: "--add /usr/share/misc/magic.mgc: libmagic's database"},
 	// TLS clients, without network.

@@ -12,16 +12,17 @@ import (
 // plugins in directories compiled into it: vim its runtime directory
 // /usr/share/vim, git its exec-path /usr/lib/git-core and, relative to its
 // prefix, share/git-core/templates, perl its modules in perl-base's
-// directory, libsasl2 the plugins it dlopens from
-// /usr/lib/x86_64-linux-gnu/sasl2. Evidence: the object names the
-// directory as a string (a path, or one directory of a search path
-// "a:b" or "a b"; a relative one such as share/x is taken from the prefix
-// of a program in a bin directory), and the directory is in the list of
-// the program's Debian package or of a package of the same source that
-// it depends on (vim-tiny's vim-common); for a library, of such a
-// dependency without programs only (libsasl2-2's libsasl2-modules-db):
-// a library's own directories hold modules loaded by name as configured
-// (libc's gconv modules, OpenSSL's engines, Kerberos's plugins). Added:
+// directory, libtcl its init.tcl in /usr/share/tcltk, libsasl2 the
+// plugins it dlopens from /usr/lib/x86_64-linux-gnu/sasl2. Evidence: the
+// object names the directory as a string (a path, or one directory of a
+// search path "a:b" or "a b"; a relative one such as share/x is taken
+// from the prefix of a program in a bin directory), and the directory is
+// in the list of the object's Debian package or of a package of the same
+// source that it depends on (vim-tiny's vim-common; for a library, one
+// without programs: libsasl2-2's libsasl2-modules-db). A library's own
+// directory that holds ELF files is left out: those are modules loaded by
+// name as configured (libc's gconv modules, OpenSSL's engines, Kerberos's
+// plugins), not data it needs whole. Added:
 // what those packages list in the directory (their files, with the
 // closures of ELF files among them, and directories), minus
 // packageDataSkip; not other packages' files there (vim-runtime's 40 MB),
@@ -42,11 +43,7 @@ func rulePackageData(c *collection) error {
 		// The packages whose data the objects may name: their own, and
 		// those of the same source it depends on.
 		program := c.ownsProgram(pkg)
-		var ids []string
-		why := map[string]string{}
-		if program {
-			ids, why[pkg.id()] = []string{pkg.id()}, pkg.id()
-		}
+		ids, why := []string{pkg.id()}, map[string]string{pkg.id(): pkg.id()}
 		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), "Pre-Depends", "Depends") {
 			id := dpkgListID(db, lists, dep, "")
 			if !program && listsPrograms(lists.paths(id)) {
@@ -85,6 +82,9 @@ func rulePackageData(c *collection) error {
 				if st, err := c.root.Lstat(d); err != nil || !st.IsDir() {
 					continue
 				}
+				if !program && slices.Equal(listedBy[d], []string{pkg.id()}) && c.holdsELF(d, lists.paths(pkg.id())) {
+					continue
+				}
 				var from []string
 				for _, id := range listedBy[d] {
 					from = append(from, why[id])
@@ -98,6 +98,18 @@ func rulePackageData(c *collection) error {
 		}
 	}
 	return nil
+}
+
+// holdsELF reports whether an ELF file of the list is in the directory d.
+func (c *collection) holdsELF(d string, list []string) bool {
+	for _, p := range list {
+		if strings.HasPrefix(p, d+"/") {
+			if st, err := c.root.Lstat(p); err == nil && st.Mode().IsRegular() && c.isELF(p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // packageDataSkip are the directories, by name wherever they are, that
