@@ -10,7 +10,16 @@
 //	}
 //
 // The same run in the source root gives the exit status (and, with
-// WithOutput, the standard output) that the staged run must match. A
+// WithOutput, the standard output) that the staged run must match, and
+// two findings no failed lookup shows ([MissingKind]): the entries of a
+// directory the staged run listed that the source run went on to use
+// (fortune lists its cookie directory and opens what it finds), and the
+// users and groups a run took on or gave files to (setuid, setgroups,
+// chown…) that the image's /etc/passwd or /etc/group does not name and
+// the source root's does (nginx's "user www-data;" is asked of NSS; the
+// staged run fails on the name, the source run goes on to setuid to 33).
+// Only the staged run, made of exactly the planned files, judges the
+// plan. A
 // program still running after WithTimeout is stopped, SIGTERM then
 // SIGKILL, as "docker stop" does; that is success when nothing was
 // missing.
@@ -18,7 +27,9 @@
 // [Fix] closes the loop: it calls collector.Collect, checks the plan, adds
 // what was missing (collector.WithTraced, each path with the lookup as its
 // reason: files with their closures, directories with their mode,
-// symlinks as symlinks) and runs again, until a run finds nothing new.
+// symlinks as symlinks; collector.WithAccountIDs for accounts, from the
+// root's /etc/passwd and /etc/group, never shadow) and
+// runs again, until a run finds nothing new.
 //
 // # The sandbox
 //

@@ -20,13 +20,29 @@ import (
 // be fixed (a unix socket, a different exit status).
 //
 // Files come with their ELF closures, directories with their mode, and the
-// symlinks on the way stay symlinks, as for any traced path.
+// symlinks on the way stay symlinks, as for any traced path; the entries a
+// listing lacked (MissingEntry) likewise, each by itself; users and groups
+// (MissingUser, MissingGroup) from the root's /etc/passwd and /etc/group
+// (collector.WithAccountIDs: a user with its primary group), and the names
+// of WithUser from the start.
 func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...Option) (*collector.Plan, *Report, error) {
 	cfg := newConfig(opts)
 	var added []collector.TracedFile
+	var ids []collector.AccountID
 	have := map[string]bool{}
+	// The names of WithUser are looked up in the image, as a container
+	// runtime looks up its --user: the root's accounts come along.
+	if user, group, _ := strings.Cut(cfg.user, ":"); cfg.user != "" {
+		copts = copts[:len(copts):len(copts)]
+		if _, num := number(user); !num {
+			copts = append(copts, collector.WithUserNames(user))
+		}
+		if _, num := number(group); !num && group != "" {
+			copts = append(copts, collector.WithGroupNames(group))
+		}
+	}
 	for round := 1; ; round++ {
-		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...))
+		o := append(copts[:len(copts):len(copts)], collector.WithTraced(added...), collector.WithAccountIDs(ids...))
 		plan, err := collector.Collect(roots, o...)
 		if err != nil {
 			return nil, nil, err
@@ -36,21 +52,42 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 			return nil, nil, err
 		}
 		var fresh []collector.TracedFile
+		var names, why []string
 		for _, m := range rep.Missing {
+			switch m.Kind {
+			case MissingUser, MissingGroup:
+				// From the root's /etc/passwd or /etc/group, with the
+				// user's primary group.
+				key := "user:" + m.Account
+				if m.Kind == MissingGroup {
+					key = "group:" + m.Account
+				}
+				if have[key] {
+					continue
+				}
+				have[key] = true
+				names = append(names, key)
+				why = append(why, m.String())
+				ids = append(ids, collector.AccountID{ID: m.ID, Group: m.Kind == MissingGroup, Reason: "check: " + m.How()})
+				continue
+			}
 			if have[m.Path] || m.Type&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {
 				continue
 			}
 			have[m.Path] = true
+			why = append(why, m.String())
 			fresh = append(fresh, collector.TracedFile{Path: m.Path, Rule: collector.RuleCheck, Reason: m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
 		}
-		if cfg.log != nil {
-			names := make([]string, len(fresh))
-			for i, f := range fresh {
-				names[i] = f.Path
-			}
-			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(fresh), list(names))
+		for _, f := range fresh {
+			names = append(names, f.Path)
 		}
-		if len(fresh) == 0 || round >= cfg.rounds {
+		if cfg.log != nil {
+			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(names), list(names))
+			for _, w := range why {
+				fmt.Fprintf(cfg.log, "check:   %s\n", w)
+			}
+		}
+		if len(names) == 0 || round >= cfg.rounds {
 			return plan, rep, nil
 		}
 		added = append(added, fresh...)

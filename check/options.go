@@ -57,7 +57,8 @@ func WithGrace(d time.Duration) Option { return func(c *config) { c.grace = d } 
 func WithOutput() Option { return func(c *config) { c.output = true } }
 
 // WithoutCompare skips the run in the source root: only missing paths are
-// reported.
+// reported, and the accounts the staged run used by ID, but not the
+// entries a listing hid (MissingEntry), which only that run shows.
 func WithoutCompare() Option { return func(c *config) { c.noCompare = true } }
 
 // WithChrootOnly uses the lesser sandbox (a chroot, no namespaces) even
@@ -79,5 +80,6 @@ func WithTempDir(dir string) Option { return func(c *config) { c.tmp = dir } }
 // WithRounds bounds Fix's rounds (default 5).
 func WithRounds(n int) Option { return func(c *config) { c.rounds = n } }
 
-// WithLog makes Fix print one line per round to w.
+// WithLog makes Fix print one line per round to w, with what it adds,
+// then one line per addition saying why.
 func WithLog(w io.Writer) Option { return func(c *config) { c.log = w } }

@@ -12,7 +12,10 @@ import (
 type Report struct {
 	// Missing are the paths the program looked for in the staged tree,
 	// did not find, and that exist in the source root, each once, in
-	// the order they were first looked for.
+	// the order they were first looked for; then the entries of
+	// directories it listed that the source run used (MissingEntry),
+	// then the users and groups it used by ID that only the source
+	// root names (MissingUser, MissingGroup).
 	Missing []Missing
 	// Staged is how the run in the staged tree ended; Source how the
 	// same run in the source root ended (zero with WithoutCompare).
@@ -58,11 +61,34 @@ func (e Exit) String() string {
 	return fmt.Sprintf("exit status %d", e.Code)
 }
 
-// Missing is one path the staged run looked for in vain.
+// A MissingKind says how a Missing was found.
+type MissingKind uint8
+
+const (
+	// MissingPath: the staged run looked the path up in vain.
+	MissingPath MissingKind = iota
+	// MissingEntry: the staged run listed a directory (Name) that lacks
+	// the entry Path, which the run in the source root used (Lookup): a
+	// program that looks for its data files by listing their
+	// directory, and finds none, does not name them in a failed call.
+	MissingEntry
+	// MissingUser and MissingGroup: a process of a run took on or gave
+	// a file to an ID (Call) that the image's /etc/passwd or /etc/group
+	// (Path) does not name and the source root's names Account: a
+	// service that drops privileges to its user asks NSS for the name
+	// first and fails without it.
+	MissingUser
+	MissingGroup
+)
+
+// Missing is one path, directory entry or account the staged run lacked.
 type Missing struct {
+	// Kind is how it was found; the zero value is a failed lookup.
+	Kind MissingKind
 	// Path is the path, in the source root and in the image, that was
 	// missing: the path looked up, or for a creation (mkdir, open with
-	// O_CREAT) its parent directory.
+	// O_CREAT) its parent directory; for MissingEntry the entry; for
+	// MissingUser and MissingGroup the account file that lacks it.
 	Path string
 	// Type is the type of Path in the source root (fs.ModeDir,
 	// fs.ModeSocket…; 0 for a regular file).
@@ -76,11 +102,29 @@ type Missing struct {
 	PID    int
 	Comm   string
 	Err    syscall.Errno // ENOENT or ENOTDIR
+	// Account is the name of the user or group in the source root, ID
+	// its number and Call the system call that used it ("setuid"); Source
+	// is set when that was in the run in the source root, whose PID
+	// and Comm are then those of its process.
+	Account string
+	ID      uint32
+	Call    string
+	Source  bool
 }
 
 // How says which call looked for the path: "mkdir of /var/lib/nginx/body
 // by pid 1 (nginx)".
 func (m Missing) How() string {
+	in := ""
+	if m.Source {
+		in = " in the source root"
+	}
+	switch m.Kind {
+	case MissingUser, MissingGroup:
+		return fmt.Sprintf("%s by pid %d (%s)%s", m.Call, m.PID, m.Comm, in)
+	case MissingEntry:
+		return fmt.Sprintf("listdir of %s by pid %d (%s) lacked it; the run in the source root used it (%s)", m.Name, m.PID, m.Comm, m.Lookup)
+	}
 	verb := m.Lookup.String()
 	switch {
 	case m.Lookup == trace.OpOpen && m.Create:
@@ -92,8 +136,16 @@ func (m Missing) How() string {
 }
 
 // String is the finding as the command prints it: "/var/lib/nginx:
-// missing — mkdir of /var/lib/nginx/body by pid 1 (nginx)".
+// missing — mkdir of /var/lib/nginx/body by pid 1 (nginx)", "user
+// www-data (uid 33): missing — setgid by pid 2 (nginx) in the source
+// root".
 func (m Missing) String() string {
+	switch m.Kind {
+	case MissingUser:
+		return fmt.Sprintf("user %s (uid %d): missing — %s", m.Account, m.ID, m.How())
+	case MissingGroup:
+		return fmt.Sprintf("group %s (gid %d): missing — %s", m.Account, m.ID, m.How())
+	}
 	return m.Path + ": missing — " + m.How()
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fromscratch/fromscratch/collector"
+	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/image"
 	"github.com/fromscratch/fromscratch/trace"
 )
@@ -82,13 +83,23 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 	if o.res != nil {
 		rep.Trace = o.res
 		rep.Missing = missing(plan, o.res.Failed)
+		// The staged tree as the image has it: its symlinks resolved
+		// inside it.
+		staged, err := elfscan.NewRoot(o.root)
+		if err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		rep.Missing = append(rep.Missing, missingEntries(plan, staged, o.res, o.srcRes, rep.Missing)...)
+		rep.Missing = append(rep.Missing, missingAccounts(plan, staged, o.res, o.srcRes)...)
 	}
 	return rep, nil
 }
 
 // outcome is what the two runs of one sandbox gave.
 type outcome struct {
+	root                 string        // the staged tree
 	res                  *trace.Result // the staged run
+	srcRes               *trace.Result // the run in the source root
 	staged, source       Exit
 	stagedOut, sourceOut bytes.Buffer
 	lacking              []string // what a chroot's /dev could not have
@@ -98,7 +109,7 @@ type outcome struct {
 // source root at the same time, isolated or chroot'ed. A sandbox that
 // could not be set up is a *trace.SandboxError, with the staging removed.
 func (r *runner) attempt(ctx context.Context, plan *collector.Plan, root string, isolate bool) (*outcome, error) {
-	o := &outcome{}
+	o := &outcome{root: root}
 	if err := os.Mkdir(root, 0o755); err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
@@ -123,7 +134,7 @@ func (r *runner) attempt(ctx context.Context, plan *collector.Plan, root string,
 		if err != nil {
 			return nil, err
 		}
-		wg.Go(func() { _, o.source, srcErr = r.run(ctx, src, false, &o.sourceOut) })
+		wg.Go(func() { o.srcRes, o.source, srcErr = r.run(ctx, src, false, &o.sourceOut) })
 	}
 	o.res, o.staged, err = r.run(ctx, sb, true, &o.stagedOut)
 	wg.Wait()

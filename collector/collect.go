@@ -90,10 +90,10 @@ type collection struct {
 	programELF map[string]bool
 
 	entries  map[string]*Entry
-	implicit map[string]bool   // directories made only as parents
-	excluded map[string]string // image path → the pattern that excluded it
-	trees    map[string]bool   // "src→dst" of directory trees added
-	linkDir  map[string]bool   // symlink path → whether it leads to a directory
+	implicit map[string]bool      // directories made only as parents
+	excluded map[string]string    // image path → the pattern that excluded it
+	trees    map[string]bool      // "src→dst" of directory trees added
+	linkDir  map[string]linkFacts // symlink path → what addLinks needs of it
 	warned   map[string]bool
 	cache    map[string]any // per-rule memo (libc facts…)
 	// inRules is set while the rules run: they run until nothing new
@@ -121,7 +121,7 @@ func newCollection(cfg *config, res *elfscan.Resolver) *collection {
 		implicit:   map[string]bool{},
 		excluded:   map[string]string{},
 		trees:      map[string]bool{},
-		linkDir:    map[string]bool{},
+		linkDir:    map[string]linkFacts{},
 		warned:     map[string]bool{},
 		cache:      map[string]any{},
 	}

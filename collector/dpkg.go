@@ -45,55 +45,53 @@ func (p *Plan) Packages() ([]Package, error) {
 	for i := range p.Entries {
 		files = append(files, &p.Entries[i])
 	}
-	pkgs, err := dpkgPackages(p.Root, files, func(string, ...any) {})
+	if !hasDpkg(p.Root) {
+		return nil, nil
+	}
+	db, err := readDpkgDB(p.Root)
+	if err != nil {
+		return nil, errors.New("collector: " + err.Error())
+	}
+	pkgs, err := dpkgPackages(db, files, func(string, ...any) {})
 	if err != nil {
 		return nil, errors.New("collector: " + err.Error())
 	}
 	return pkgs, nil
 }
 
-// dpkgPackages returns the packages of root that own files among entries,
-// sorted by name and architecture; warn is told what is left out.
-func dpkgPackages(root *elfscan.Root, entries []*Entry, warn func(string, ...any)) ([]Package, error) {
-	if st, err := root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		return nil, nil
-	}
-	owners, err := dpkgOwners(root, entries, warn)
+// dpkgPackages returns the packages of the database that own files among
+// entries, sorted by name and architecture; warn is told what is left out.
+func dpkgPackages(db *dpkgDB, entries []*Entry, warn func(string, ...any)) ([]Package, error) {
+	owners, err := dpkgOwners(db, entries, warn)
 	if err != nil || len(owners) == 0 {
 		return nil, err
 	}
-	status, err := root.ReadFile(dpkgStatus, 256<<20)
-	if err != nil {
-		return nil, err
-	}
-	paras := dpkgParagraphs(status)
 	var pkgs []Package
 	for _, o := range owners {
-		para := findParagraph(paras, o.name, o.arch)
+		para := db.find(o.name, o.arch)
 		if para == nil {
 			warn("%s owns %s but has no installed paragraph in %s", o.id(), o.owns[0], dpkgStatus)
 			continue
 		}
-		pkg := Package{
-			Name:         o.name,
-			Version:      dpkgField(para, "Version"),
-			Architecture: dpkgField(para, "Architecture"),
-			Files:        o.owns,
-			Status:       para,
-			id:           o.id(),
-			listed:       o.listed,
-		}
-		pkg.Source, pkg.SourceVersion = pkg.Name, pkg.Version
-		if src := dpkgField(para, "Source"); src != "" {
-			name, ver, _ := strings.Cut(src, " ")
-			pkg.Source = name
-			if ver = strings.Trim(strings.TrimSpace(ver), "()"); ver != "" {
-				pkg.SourceVersion = ver
-			}
-		}
-		pkgs = append(pkgs, pkg)
+		pkgs = append(pkgs, Package{
+			Name:          o.name,
+			Version:       para.version,
+			Architecture:  para.arch,
+			Source:        para.source,
+			SourceVersion: para.sourceVersion,
+			Files:         o.owns,
+			Status:        para.text,
+			id:            o.id(),
+			listed:        o.listed,
+		})
 	}
 	return pkgs, nil
+}
+
+// hasDpkg reports whether root has a dpkg database.
+func hasDpkg(root *elfscan.Root) bool {
+	st, err := root.Stat(dpkgStatus)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // dpkgOwner is one installed instance of a package that owns files of
@@ -111,97 +109,58 @@ func (p *dpkgOwner) id() string {
 	return p.name + ":" + p.arch
 }
 
-// dpkgOwners reads the root's package file lists and returns the packages
-// that own files among entries, sorted by name and architecture.
-func dpkgOwners(root *elfscan.Root, entries []*Entry, warn func(string, ...any)) ([]*dpkgOwner, error) {
-	lists, err := readDpkgLists(root, warn)
-	if err != nil || lists == nil {
-		return nil, err
-	}
-	return lists.owners(root, entries), nil
-}
-
-// dpkgLists are the root's package file lists (/var/lib/dpkg/info/*.list),
-// read once: a collection asks who owns its files in every round of its
-// rules, and reading the hundreds of lists each time cost more than the
-// rest of the plan.
-type dpkgLists struct {
-	ids  []string          // NAME or NAME:ARCH, in directory order
-	data map[string]string // by id: its list, as written
-}
-
-// readDpkgLists reads the root's package lists; nil, with a warning,
-// where the root has no dpkg info directory.
-func readDpkgLists(root *elfscan.Root, warn func(string, ...any)) (*dpkgLists, error) {
-	infos, err := root.ReadDir(dpkgInfo)
-	if err != nil {
-		warn("%s not read: %v: no package metadata added", dpkgInfo, err)
-		return nil, nil
-	}
-	l := &dpkgLists{data: map[string]string{}}
-	for _, d := range infos {
-		id, ok := strings.CutSuffix(d.Name(), ".list")
-		if !ok || !d.Type().IsRegular() {
-			continue
-		}
-		data, err := root.ReadFile(path.Join(dpkgInfo, d.Name()), 64<<20)
-		if err != nil {
-			return nil, err
-		}
-		l.ids = append(l.ids, id)
-		l.data[id] = string(data)
-	}
-	return l, nil
-}
-
-// paths returns the package's list, one absolute path each.
-func (l *dpkgLists) paths(id string) []string {
-	var out []string
-	for rest := l.data[id]; rest != ""; {
-		var line string
-		line, rest, _ = strings.Cut(rest, "\n")
-		if strings.HasPrefix(line, "/") {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-// owners returns the packages that own files among entries, sorted by
-// name and architecture.
-func (l *dpkgLists) owners(root *elfscan.Root, entries []*Entry) []*dpkgOwner {
+// dpkgOwners searches the database's package file lists for the
+// packages that own files among entries, sorted by name and architecture.
+func dpkgOwners(db *dpkgDB, entries []*Entry, warn func(string, ...any)) ([]*dpkgOwner, error) {
 	// The image paths of the plan's files, by real path in the root.
 	bySource := map[string][]string{}
 	bases := map[string]bool{}
+	var filter nameFilter // of bases: the lists have 100,000 lines
 	for _, e := range entries {
 		if e.Kind == File && e.Source != "" {
 			bySource[e.Source] = append(bySource[e.Source], e.Path)
-			bases[path.Base(e.Source)] = true
-			bases[path.Base(e.Path)] = true // a list may name a link to it
+			for _, b := range []string{path.Base(e.Source), path.Base(e.Path)} { // a list may name a link to it
+				bases[b] = true
+				filter.add(b)
+			}
 		}
 	}
+	if err := db.readLists(); err != nil {
+		warn("%s not read: %v: no package metadata added", dpkgInfo, err)
+		return nil, nil
+	}
 	var pkgs []*dpkgOwner
-	for _, id := range l.ids {
-		pkg := &dpkgOwner{listed: map[string]bool{}}
-		pkg.name, pkg.arch, _ = strings.Cut(id, ":")
-		for rest := l.data[id]; rest != ""; {
-			var line string
-			line, rest, _ = strings.Cut(rest, "\n")
+	for _, id := range db.listIDs {
+		var pkg *dpkgOwner
+		for list := db.lists[id]; len(list) > 0; {
+			line := list
+			if i := bytes.IndexByte(list, '\n'); i >= 0 {
+				line, list = list[:i], list[i+1:]
+			} else {
+				list = nil
+			}
 			// Only paths named like a planned file can be one: this
 			// spares resolving the thousands of others.
-			if !strings.HasPrefix(line, "/") || !bases[path.Base(line)] {
+			if len(line) == 0 || line[0] != '/' {
 				continue
 			}
-			real, _, err := root.Resolve(line)
+			if base := line[bytes.LastIndexByte(line, '/')+1:]; len(base) == 0 || !filter.mayBytes(base) || !bases[string(base)] {
+				continue
+			}
+			real, _, err := db.root.Resolve(string(line))
 			if err != nil {
 				continue
 			}
 			if imgs := bySource[real]; len(imgs) > 0 {
-				pkg.listed[line] = true
+				if pkg == nil {
+					pkg = &dpkgOwner{listed: map[string]bool{}}
+					pkg.name, pkg.arch, _ = strings.Cut(id, ":")
+				}
+				pkg.listed[string(line)] = true
 				pkg.owns = append(pkg.owns, imgs...)
 			}
 		}
-		if len(pkg.owns) > 0 {
+		if pkg != nil {
 			slices.Sort(pkg.owns)
 			pkg.owns = slices.Compact(pkg.owns)
 			pkgs = append(pkgs, pkg)
@@ -213,7 +172,7 @@ func (l *dpkgLists) owners(root *elfscan.Root, entries []*Entry) []*dpkgOwner {
 		}
 		return pkgs[i].arch < pkgs[j].arch
 	})
-	return pkgs
+	return pkgs, nil
 }
 
 // dpkgMd5sums returns the lines of the package's md5sums file ("MD5

@@ -65,7 +65,7 @@ func TestWriteDirClampsTimes(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "rootfs")
 			var opts []collector.WriteOption
 			if !tc.epoch.IsZero() {
-				opts = append(opts, collector.WithModTime(tc.epoch))
+				opts = append(opts, collector.WithTime(tc.epoch))
 			}
 			if err := collector.WriteDir(plan, out, opts...); err != nil {
 				t.Fatal(err)

@@ -32,6 +32,8 @@ type config struct {
 	locales               []string // WithLocales
 	noConffiles           bool     // WithNoConffiles
 	dlopenNotes           string   // WithDlopenNotes
+
+	accountIDs []AccountID // WithAccountIDs
 }
 
 type addSpec struct{ src, dst string }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 )
 
 // WithPackageMetadata makes vulnerability scanners see the Debian packages
@@ -43,7 +42,7 @@ const (
 // addPackageMetadata is WithPackageMetadata.
 func (c *collection) addPackageMetadata() error {
 	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		c.warn("--package-metadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
+		c.warn("WithPackageMetadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
 		return nil
 	}
 	for _, p := range []string{"/etc/os-release", "/etc/debian_version"} {
@@ -51,18 +50,22 @@ func (c *collection) addPackageMetadata() error {
 			continue
 		}
 		if err := c.addPath(p, Reason{Rule: RulePackageMetadata, Evidence: "scanners read the distribution from it"}, true); err != nil {
-			return fmt.Errorf("--package-metadata: %w", err)
+			return fmt.Errorf("WithPackageMetadata: %w", err)
 		}
 	}
 	entries := make([]*Entry, 0, len(c.entries))
 	for _, e := range c.entries {
 		entries = append(entries, e)
 	}
-	pkgs, err := dpkgPackages(c.root, entries, func(format string, args ...any) {
-		c.warn("--package-metadata: "+format, args...)
+	db, err := c.dpkgDatabase()
+	if err != nil {
+		return fmt.Errorf("WithPackageMetadata: %w", err)
+	}
+	pkgs, err := dpkgPackages(db, entries, func(format string, args ...any) {
+		c.warn("WithPackageMetadata: "+format, args...)
 	})
 	if err != nil {
-		return fmt.Errorf("--package-metadata: %w", err)
+		return fmt.Errorf("WithPackageMetadata: %w", err)
 	}
 	// One file per package name, the architectures in order.
 	type out struct {
@@ -129,34 +132,4 @@ func dpkgParagraphs(data []byte) [][]byte {
 		paras = append(paras, cur)
 	}
 	return paras
-}
-
-// dpkgField returns the value of a field of a paragraph (first line only).
-func dpkgField(para []byte, name string) string {
-	for _, line := range strings.Split(string(para), "\n") {
-		if line == "" || line[0] == ' ' || line[0] == '\t' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, name) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-// findParagraph returns the paragraph of the installed package name (of
-// arch, unless arch is empty: a package installed for one architecture
-// has info files without it).
-func findParagraph(paras [][]byte, name, arch string) []byte {
-	for _, p := range paras {
-		if dpkgField(p, "Package") != name || (arch != "" && dpkgField(p, "Architecture") != arch) {
-			continue
-		}
-		st := strings.Fields(dpkgField(p, "Status"))
-		if len(st) > 0 && (st[len(st)-1] == "not-installed" || st[len(st)-1] == "config-files") {
-			continue
-		}
-		return p
-	}
-	return nil
 }

@@ -68,25 +68,33 @@ func (c *collection) addPathFound(p string, reason Reason, fileOnly bool, elfs *
 // first reason it was met for, or every library would be listed on it.
 func (c *collection) addLinks(links []elfscan.Link, p string, reason Reason) error {
 	for _, l := range links {
-		isDir, ok := c.linkDir[l.Path]
+		facts, ok := c.linkDir[l.Path]
 		if !ok {
+			// Asked once per link: every library under /lib goes
+			// through the same /lib -> usr/lib.
 			st, err := c.root.Stat(l.Path)
-			isDir = err == nil && st.IsDir()
-			c.linkDir[l.Path] = isDir
+			facts.isDir = err == nil && st.IsDir()
+			if st, err := c.root.Lstat(l.Path); err == nil {
+				facts.uid, facts.gid = owner(st)
+			}
+			c.linkDir[l.Path] = facts
 		}
 		r, once := reason, false
-		if isDir {
+		if facts.isDir {
 			r, once = Reason{Rule: RuleLink, Requester: p}, true
 		}
-		e := &Entry{Path: l.Path, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: l.Target}
-		if st, err := c.root.Lstat(l.Path); err == nil {
-			e.Uid, e.Gid = owner(st)
-		}
+		e := &Entry{Path: l.Path, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: l.Target, Uid: facts.uid, Gid: facts.gid}
 		if err := c.addEntry(e, r, once); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// linkFacts are what addLinks needs of a symlink of the root.
+type linkFacts struct {
+	isDir    bool // it leads to a directory
+	uid, gid int
 }
 
 // addFile adds the regular file src of the root at dst.

@@ -97,7 +97,29 @@ func (r Reason) String() string {
 	if r.Evidence == "" {
 		t = strings.ReplaceAll(t, " ({evidence})", "")
 	}
-	return strings.NewReplacer("{requester}", r.Requester, "{evidence}", r.Evidence).Replace(t)
+	// One pass, as strings.Replacer makes, without building one per
+	// call: a plan's reasons are printed by the thousand.
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			break
+		}
+		b.WriteString(t[:i])
+		switch rest := t[i:]; {
+		case strings.HasPrefix(rest, "{requester}"):
+			b.WriteString(r.Requester)
+			t = rest[len("{requester}"):]
+		case strings.HasPrefix(rest, "{evidence}"):
+			b.WriteString(r.Evidence)
+			t = rest[len("{evidence}"):]
+		default:
+			b.WriteByte('{')
+			t = rest[1:]
+		}
+	}
+	b.WriteString(t)
+	return b.String()
 }
 
 // MarshalJSON adds the text to the fields, so that JSON readers need not

@@ -38,11 +38,18 @@ var conffileSkip = []string{
 
 func conffileSkipped(p string) bool {
 	for _, s := range conffileSkip {
-		if p == s || strings.HasPrefix(p, s+"/") {
+		if isDirOrBelow(p, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// isDirOrBelow reports whether p is the directory d or a path below it
+// (without building d+"/": the conffiles rule asks this of every path of
+// every package list).
+func isDirOrBelow(p, d string) bool {
+	return strings.HasPrefix(p, d) && (len(p) == len(d) || p[len(d)] == '/')
 }
 
 // ruleConffiles: a program installed from a Debian package reads its
@@ -68,7 +75,7 @@ func ruleConffiles(c *collection) error {
 	if c.cfg.noConffiles {
 		return nil
 	}
-	pkgs, lists, db, err := c.newOwners("conffiles")
+	pkgs, db, err := c.newOwners("conffiles")
 	if err != nil || len(pkgs) == 0 {
 		return err
 	}
@@ -77,7 +84,6 @@ func ruleConffiles(c *collection) error {
 		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence, pkg.owns[0]); err != nil {
 			return err
 		}
-		para := db.find(pkg.name, pkg.arch)
 		program := c.ownsProgram(pkg)
 		fields := []string{"Pre-Depends", "Depends"}
 		if !program {
@@ -86,8 +92,8 @@ func ruleConffiles(c *collection) error {
 			// libldap-common).
 			fields = append(fields, "Recommends")
 		}
-		for _, dep := range db.sameSourceDepends(para, fields...) {
-			if !program && listsPrograms(lists.paths(dpkgListID(db, lists, dep, ""))) {
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), fields...) {
+			if !program && listsPrograms(db.paths(db.listID(dep, ""))) {
 				continue // a library's tools and daemons (libnss-systemd's systemd): not the program's
 			}
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
@@ -101,10 +107,10 @@ func ruleConffiles(c *collection) error {
 
 // newOwners returns the packages of the root's dpkg database that own
 // objects of the closures that the rule has not asked about yet, with the
-// lists and the status; none where the root has no dpkg database.
-func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgLists, *dpkgDB, error) {
-	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		return nil, nil, nil, nil
+// database; none where the root has no dpkg database.
+func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgDB, error) {
+	if !hasDpkg(c.root) {
+		return nil, nil, nil
 	}
 	var objs []*Entry
 	for _, o := range c.order {
@@ -116,85 +122,19 @@ func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgLists, *dpkgDB, 
 		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
 	}
 	if len(objs) == 0 {
-		return nil, nil, nil, nil
-	}
-	lists, err := c.dpkgLists()
-	if err != nil || lists == nil {
-		return nil, nil, nil, err
-	}
-	pkgs := lists.owners(c.root, objs)
-	if len(pkgs) == 0 {
-		return nil, nil, nil, nil
+		return nil, nil, nil
 	}
 	db, err := c.dpkgDatabase()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return pkgs, lists, db, nil
-}
-
-// ownsProgram reports whether the package owns a program of the plan.
-func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
-	for _, p := range pkg.owns {
-		if c.programELF[p] {
-			return true
-		}
-		if o := c.objects[p]; o != nil && c.programELF[o.RealPath] {
-			return true
-		}
-	}
-	return false
-}
-
-// dpkgDB is the root's dpkg status, read once per collection.
-type dpkgDB struct {
-	paras  [][]byte
-	byName map[string][][]byte // paras by Package: a rule asks for packages in every round
-	// skeleton are the directories base-files makes: every root has
-	// them, no package makes them for itself.
-	skeleton map[string]bool
-}
-
-func (c *collection) dpkgDatabase() (*dpkgDB, error) {
-	if v, ok := c.cache["dpkg:db"]; ok {
-		return v.(*dpkgDB), nil
-	}
-	status, err := c.root.ReadFile(dpkgStatus, 256<<20)
-	if err != nil {
-		return nil, err
-	}
-	db := &dpkgDB{paras: dpkgParagraphs(status), byName: map[string][][]byte{}, skeleton: map[string]bool{"/": true}}
-	for _, p := range db.paras {
-		name := dpkgField(p, "Package")
-		db.byName[name] = append(db.byName[name], p)
-	}
-	if list, err := c.root.ReadFile(path.Join(dpkgInfo, "base-files.list"), 1<<20); err == nil {
-		for _, l := range strings.Split(string(list), "\n") {
-			db.skeleton[l] = true
-		}
-	}
-	c.cache["dpkg:db"] = db
-	return db, nil
-}
-
-// find is findParagraph of the database.
-func (db *dpkgDB) find(name, arch string) []byte {
-	return findParagraph(db.byName[name], name, arch)
-}
-
-// dpkgLists are the root's package lists, read once per collection.
-func (c *collection) dpkgLists() (*dpkgLists, error) {
-	if v, ok := c.cache["dpkg:lists"]; ok {
-		return v.(*dpkgLists), nil
-	}
-	lists, err := readDpkgLists(c.root, func(format string, args ...any) {
-		c.warn("conffiles: "+format, args...)
+	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
+		c.warn(rule+": "+format, args...)
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || len(pkgs) == 0 {
+		return nil, nil, err
 	}
-	c.cache["dpkg:lists"] = lists
-	return lists, nil
+	return pkgs, db, nil
 }
 
 // programDirs are where a package's programs are.
@@ -210,54 +150,17 @@ func listsPrograms(list []string) bool {
 	return false
 }
 
-// dpkgListID is how the info files of the installed package name (of
-// architecture arch, or any) are named: NAME, or NAME:ARCH for a package
-// that more than one architecture may have.
-func dpkgListID(db *dpkgDB, lists *dpkgLists, name, arch string) string {
-	id := name
-	if arch != "" {
-		id += ":" + arch
-	}
-	if _, ok := lists.data[id]; !ok {
-		if para := db.find(name, ""); para != nil {
-			id = name + ":" + dpkgField(para, "Architecture")
+// ownsProgram reports whether the package owns a program of the plan.
+func (c *collection) ownsProgram(pkg *dpkgOwner) bool {
+	for _, p := range pkg.owns {
+		if c.programELF[p] {
+			return true
+		}
+		if o := c.objects[p]; o != nil && c.programELF[o.RealPath] {
+			return true
 		}
 	}
-	return id
-}
-
-// sameSourceDepends returns the installed packages of the paragraph's
-// fields (Depends, Pre-Depends…; every alternative) built from the same
-// source package as it.
-func (db *dpkgDB) sameSourceDepends(para []byte, fields ...string) []string {
-	if para == nil {
-		return nil
-	}
-	source := func(p []byte) string {
-		s, _, _ := strings.Cut(dpkgField(p, "Source"), " ")
-		if s == "" {
-			s = dpkgField(p, "Package")
-		}
-		return s
-	}
-	src := source(para)
-	var out []string
-	seen := map[string]bool{}
-	for _, field := range fields {
-		for _, alt := range strings.FieldsFunc(dpkgField(para, field), func(r rune) bool { return r == ',' || r == '|' }) {
-			name, _, _ := strings.Cut(strings.TrimSpace(alt), " ")
-			name, _, _ = strings.Cut(name, ":")
-			if name == "" || seen[name] {
-				continue
-			}
-			seen[name] = true
-			if p := db.find(name, ""); p != nil && source(p) == src {
-				out = append(out, name)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
+	return false
 }
 
 // addPackageConfig adds one package's conffiles, directories and enabling
@@ -269,20 +172,14 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 		return nil
 	}
 	c.cache[key] = true
-	lists, err := c.dpkgLists()
-	if err != nil || lists == nil {
-		return err
-	}
-	id := dpkgListID(db, lists, name, arch)
-	if _, ok := lists.data[id]; !ok {
+	id := db.listID(name, arch)
+	listData, err := db.list(id)
+	if err != nil {
 		return nil // installed without a list: nothing to go by
 	}
-	list := lists.paths(id)
+	list := strings.Split(strings.TrimSpace(string(listData)), "\n")
 	sort.Strings(list)
-	listed := map[string]bool{}
-	for _, l := range list {
-		listed[l] = true
-	}
+	var listed map[string]bool // for addEnablingLinks, made on first use
 	reason := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "configuration of " + evidence}
 	// Conffiles, and the directories above them.
 	parents := map[string]bool{}
@@ -312,8 +209,8 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 	// logs, caches; elsewhere an empty directory is a template's, such
 	// as git's templates/branches), and those above its conffiles.
 	for i, d := range list {
-		leaf := (i+1 == len(list) || !strings.HasPrefix(list[i+1], d+"/")) && hasDirPrefix(d, "/etc", "/var", "/srv")
-		if !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) || !leaf && !parents[d] {
+		leaf := (i+1 == len(list) || !isBelow(list[i+1], d)) && (isBelow(d, "/etc") || isBelow(d, "/var") || isBelow(d, "/srv"))
+		if !leaf && !parents[d] || !strings.HasPrefix(d, "/") || db.skeleton[d] || conffileSkipped(d) {
 			continue
 		}
 		st, err := c.root.Lstat(d)
@@ -324,6 +221,12 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 			return err
 		}
 		if strings.HasPrefix(d, "/etc/") {
+			if listed == nil {
+				listed = make(map[string]bool, len(list))
+				for _, l := range list {
+					listed[l] = true
+				}
+			}
 			enabled := Reason{Rule: RuleConffiles, Requester: requester, Evidence: "enabled in the root: " + reason.Evidence}
 			if err := c.addEnablingLinks(d, listed, enabled); err != nil {
 				return err
@@ -351,6 +254,7 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 	if err != nil {
 		return nil
 	}
+	var byBase map[string][]string // the listed paths, by base name
 	for _, de := range des {
 		p := path.Join(d, de.Name())
 		if de.Type()&fs.ModeSymlink == 0 || listed[p] {
@@ -360,13 +264,17 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 		if err != nil {
 			continue
 		}
+		if byBase == nil {
+			byBase = map[string][]string{}
+			for l := range listed {
+				byBase[path.Base(l)] = append(byBase[path.Base(l)], l)
+			}
+		}
 		own := false
-		for l := range listed {
-			if path.Base(l) == path.Base(real) {
-				if r, _, err := c.root.Resolve(l); err == nil && r == real {
-					own = true
-					break
-				}
+		for _, l := range byBase[path.Base(real)] {
+			if r, _, err := c.root.Resolve(l); err == nil && r == real {
+				own = true
+				break
 			}
 		}
 		if !own {
@@ -379,12 +287,7 @@ func (c *collection) addEnablingLinks(d string, listed map[string]bool, reason R
 	return nil
 }
 
-// hasDirPrefix reports whether p is below one of the directories.
-func hasDirPrefix(p string, dirs ...string) bool {
-	for _, d := range dirs {
-		if strings.HasPrefix(p, d+"/") {
-			return true
-		}
-	}
-	return false
+// isBelow reports whether p is a path below the directory d.
+func isBelow(p, d string) bool {
+	return len(p) > len(d) && isDirOrBelow(p, d)
 }

@@ -56,7 +56,7 @@ func ruleDlopenNotes(c *collection) error {
 		if k := o.File.Kind; k != elfscan.KindDynamic && k != elfscan.KindShared {
 			continue
 		}
-		notes, err := elfscan.ReadDlopenNotes(c.root, o.RealPath)
+		notes, err := o.File.DlopenNotes()
 		if err != nil {
 			c.warn("%s: dlopen notes not read: %v", o.Path, err)
 			continue

@@ -49,10 +49,7 @@ func (c *collection) unwindImporters() ([]*elfscan.Object, string) {
 	var objs []*elfscan.Object
 	sym := ""
 	for _, o := range c.order {
-		if o.File == nil {
-			continue
-		}
-		for _, s := range o.File.Imports {
+		for _, s := range c.imports(o) {
 			if s == "__cxa_throw" || strings.HasPrefix(s, "_Unwind_") {
 				objs = append(objs, o)
 				if sym == "" {

@@ -3,7 +3,6 @@ package collector
 import (
 	"bufio"
 	"bytes"
-	"debug/elf"
 	"fmt"
 	"strings"
 
@@ -161,7 +160,7 @@ func parseNsswitch(data []byte) map[string][]string {
 // in: those whose _nss_SERVICE_* functions it exports (files and dns
 // since glibc 2.34). An older glibc loads libnss_files.so.2 as any other.
 func (c *collection) nssBuiltin(libc *elfscan.Object) (func(string) bool, error) {
-	syms, err := c.exportedSymbols(libc.RealPath)
+	syms, err := libc.File.Exports()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", libc.Path, err)
 	}
@@ -174,40 +173,6 @@ func (c *collection) nssBuiltin(libc *elfscan.Object) (func(string) bool, error)
 		}
 		return false
 	}, nil
-}
-
-// exportedSymbols lists the dynamic symbols the ELF file p defines.
-func (c *collection) exportedSymbols(p string) (names []string, err error) {
-	key := "exports:" + p
-	if v, ok := c.cache[key]; ok {
-		return v.([]string), nil
-	}
-	f, err := c.root.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	defer func() {
-		// debug/elf has panicked on hostile input before.
-		if r := recover(); r != nil {
-			names, err = nil, fmt.Errorf("reading its symbols: %v", r)
-		}
-	}()
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return nil, err
-	}
-	syms, err := ef.DynamicSymbols()
-	if err != nil && err != elf.ErrNoSymbols {
-		return nil, err
-	}
-	for _, s := range syms {
-		if s.Section != elf.SHN_UNDEF {
-			names = append(names, s.Name)
-		}
-	}
-	c.cache[key] = names
-	return names, nil
 }
 
 // fileString finds in the file p a NUL-terminated string that starts with

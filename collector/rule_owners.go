@@ -121,6 +121,15 @@ func (c *collection) ownerAccounts() (users, groups accountWanted) {
 	for _, n := range c.cfg.groupNames {
 		groups.byName[n] = "asked for by name"
 	}
+	for _, a := range c.cfg.accountIDs {
+		w := users
+		if a.Group {
+			w = groups
+		}
+		if _, ok := w.byID[int(a.ID)]; !ok {
+			w.byID[int(a.ID)] = a.Reason
+		}
+	}
 	return users, groups
 }
 
@@ -280,7 +289,7 @@ func (c *collection) addHomes(users []account) error {
 
 // addNamed adds, with WithNoAuto, what options name explicitly but the
 // rules add otherwise: the locales of WithLocales, the accounts of
-// WithUserNames and WithGroupNames (with the owners' accounts: names
+// WithUserNames, WithGroupNames and WithAccountIDs (with the owners' accounts: names
 // alone would leave files owned by numbers the image does not know).
 func (c *collection) addNamed() error {
 	if len(c.cfg.locales) > 0 {
@@ -294,7 +303,7 @@ func (c *collection) addNamed() error {
 			}
 		}
 	}
-	if len(c.cfg.userNames)+len(c.cfg.groupNames) > 0 {
+	if len(c.cfg.userNames)+len(c.cfg.groupNames)+len(c.cfg.accountIDs) > 0 {
 		return c.setAccountFiles(nil)
 	}
 	return nil

@@ -35,7 +35,7 @@ func rulePackageData(c *collection) error {
 	for _, o := range c.order {
 		libDirs[path.Dir(o.Path)], libDirs[path.Dir(o.RealPath)] = true, true
 	}
-	pkgs, lists, db, err := c.newOwners("package-data")
+	pkgs, db, err := c.newOwners("package-data")
 	if err != nil {
 		return err
 	}
@@ -44,9 +44,9 @@ func rulePackageData(c *collection) error {
 		// those of the same source it depends on.
 		program := c.ownsProgram(pkg)
 		ids, why := []string{pkg.id()}, map[string]string{pkg.id(): pkg.id()}
-		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), "Pre-Depends", "Depends") {
-			id := dpkgListID(db, lists, dep, "")
-			if !program && listsPrograms(lists.paths(id)) {
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch)) {
+			id := db.listID(dep, "")
+			if !program && listsPrograms(db.paths(id)) {
 				continue // a library's tools and daemons: not its data
 			}
 			ids = append(ids, id)
@@ -54,7 +54,7 @@ func rulePackageData(c *collection) error {
 		}
 		listedBy := map[string][]string{}
 		for _, id := range ids {
-			for _, p := range lists.paths(id) {
+			for _, p := range db.paths(id) {
 				listedBy[p] = append(listedBy[p], id)
 			}
 		}
@@ -82,7 +82,7 @@ func rulePackageData(c *collection) error {
 				if st, err := c.root.Lstat(d); err != nil || !st.IsDir() {
 					continue
 				}
-				if !program && slices.Equal(listedBy[d], []string{pkg.id()}) && c.holdsELF(d, lists.paths(pkg.id())) {
+				if !program && slices.Equal(listedBy[d], []string{pkg.id()}) && c.holdsELF(d, db.paths(pkg.id())) {
 					continue
 				}
 				var from []string
@@ -91,7 +91,7 @@ func rulePackageData(c *collection) error {
 				}
 				reason := Reason{Rule: RulePackageData, Requester: objectName(o),
 					Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
-				if err := c.addPackageDir(d, listedBy[d], lists, reason); err != nil {
+				if err := c.addPackageDir(d, listedBy[d], db, reason); err != nil {
 					return err
 				}
 			}
@@ -134,7 +134,7 @@ func packageDataSkipped(p string) bool {
 
 // addPackageDir adds the directory d and what the packages ids list in
 // it (rulePackageData).
-func (c *collection) addPackageDir(d string, ids []string, lists *dpkgLists, reason Reason) error {
+func (c *collection) addPackageDir(d string, ids []string, db *dpkgDB, reason Reason) error {
 	key := "package-data:dir:" + d
 	if c.cache[key] != nil {
 		return nil
@@ -142,7 +142,7 @@ func (c *collection) addPackageDir(d string, ids []string, lists *dpkgLists, rea
 	c.cache[key] = true
 	var paths []string
 	for _, id := range ids {
-		for _, p := range lists.paths(id) {
+		for _, p := range db.paths(id) {
 			if p == d || strings.HasPrefix(p, d+"/") {
 				paths = append(paths, p)
 			}

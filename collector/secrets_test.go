@@ -70,8 +70,8 @@ func TestTracedLeavesOutSecrets(t *testing.T) {
 		for _, w := range plan.Warnings {
 			if strings.Contains(w, "traced "+p+" ") {
 				n++
-				if !strings.Contains(w, why) || !strings.Contains(w, "--add") {
-					t.Errorf("warning %q: want it to say %q and --add", w, why)
+				if !strings.Contains(w, why) || !strings.Contains(w, "WithAdd") {
+					t.Errorf("warning %q: want it to say %q and WithAdd", w, why)
 				}
 			}
 		}

@@ -74,7 +74,7 @@ func TestSysroots(t *testing.T) {
 			} else {
 				sysroot = testenv.Amd64Sysroot(t)
 			}
-			plan := collect(t, testenv.SysrootPrograms, collector.WithRoot(newRoot(t, sysroot)))
+			plan := collect(t, testenv.SysrootPrograms(), collector.WithRoot(newRoot(t, sysroot)))
 			want := "linux/" + arch
 			if arch == "arm64" {
 				want += "/v8"

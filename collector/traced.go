@@ -104,7 +104,7 @@ func (c *collection) addTraced(files []TracedFile) error {
 		if why != "" {
 			if c.entries[p] == nil && (err != nil || c.entries[real] == nil) {
 				// Not there already by WithAdd or as a program.
-				c.warn("traced %s (%s) left out: %s (add it with --add, WithAdd, if the image needs it)", p, reason, why)
+				c.warn("traced %s (%s) left out: %s (add it with WithAdd if the image needs it)", p, reason, why)
 			}
 			continue
 		}

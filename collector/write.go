@@ -27,12 +27,13 @@ type writeConfig struct {
 // content is removed only once the new tree is complete.
 func WithForce() WriteOption { return func(c *writeConfig) { c.force = true } }
 
-// WithModTime sets the epoch that modification times are clamped to
+// WithTime sets the epoch that modification times are clamped to
 // (default: the Unix epoch, so that two runs give identical trees): a file
 // of the root keeps its own time if it is earlier, every other entry
 // (generated files, directories, symlinks) gets t; see Entry.ClampedTime.
-// Pass the time of SOURCE_DATE_EPOCH for reproducible builds that want it.
-func WithModTime(t time.Time) WriteOption { return func(c *writeConfig) { c.mtime = t } }
+// Pass the time of SOURCE_DATE_EPOCH for reproducible builds that want it,
+// and the same t to image.WithTime so that a rootfs and an image agree.
+func WithTime(t time.Time) WriteOption { return func(c *writeConfig) { c.mtime = t } }
 
 // WithContext makes WriteDir stop when ctx is done (an interrupt): it
 // checks between entries and between chunks of a large file, removes the
@@ -41,7 +42,7 @@ func WithContext(ctx context.Context) WriteOption { return func(c *writeConfig) 
 
 // WriteDir writes the plan as a directory tree at dir: every entry with
 // its mode, its owner (Uid, Gid; when run as root), its modification time clamped
-// to WithModTime's (Entry.ClampedTime) and, for files, the content of its
+// to WithTime's (Entry.ClampedTime) and, for files, the content of its
 // source, copied with copy_file_range where the file systems allow it, its
 // holes kept (a sparse file stays sparse).
 //

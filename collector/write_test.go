@@ -58,7 +58,7 @@ func TestWriteDirModes(t *testing.T) {
 		sortPlan(plan)
 		when := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 		out := filepath.Join(t.TempDir(), "rootfs")
-		if err := collector.WriteDir(plan, out, collector.WithModTime(when)); err != nil {
+		if err := collector.WriteDir(plan, out, collector.WithTime(when)); err != nil {
 			t.Fatal(err)
 		}
 		for p, want := range map[string]fs.FileMode{

@@ -235,7 +235,7 @@ func TestAgreementHost(t *testing.T) {
 		opts = append(opts, elfscan.WithHWCaps(host.HWCaps[0])) // this CPU's best level
 	}
 	if host.Platform != "" {
-		opts = append(opts, elfscan.WithPlatform(host.Platform))
+		opts = append(opts, elfscan.WithATPlatform(host.Platform))
 	}
 	programs, skipped := dynamicFiles(t, root, interp, false, "/usr/bin", "/usr/sbin")
 	libs, skippedLibs := dynamicFiles(t, root, interp, true, "/usr/lib/x86_64-linux-gnu")

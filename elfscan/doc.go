@@ -17,4 +17,10 @@
 // /etc/ld.so.cache (parsed natively), ld.so.conf, glibc-hwcaps
 // subdirectories, $ORIGIN/$LIB/$PLATFORM, DF_1_NODEFLIB and candidates of the
 // wrong class or machine skipped.
+//
+// Every error the package returns starts with "elfscan: " and names the
+// file, as archive/tar's start with "archive/tar: "; they still match
+// errors.Is (ErrNotELF, fs.ErrNotExist…) and errors.As (*FormatError,
+// *fs.PathError) through it. Walk, a building block for other trees, is
+// the exception: it returns its lookup's errors as they are.
 package elfscan

@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,8 +28,8 @@ type FormatError struct {
 	Err  error
 }
 
-// Error is "PATH: reason".
-func (e *FormatError) Error() string { return e.Path + ": " + e.Err.Error() }
+// Error is "elfscan: PATH: reason".
+func (e *FormatError) Error() string { return prefix + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the reason, for errors.Is.
 func (e *FormatError) Unwrap() error { return e.Err }
@@ -53,19 +52,24 @@ const (
 	stringSlack = 1 << 20
 )
 
-// scanCount counts the files Open has opened, for the benchmark that
-// checks that a Resolver reads each file once.
-var scanCount atomic.Int64
-
-// Open scans the ELF file p inside root.
+// Open scans the ELF file p inside root, imports included (see Scan). Its
+// Exports are read when first asked for, by opening p again.
 func Open(root *Root, p string) (*File, error) {
-	scanCount.Add(1)
+	return openFile(root, p, wantImports)
+}
+
+// openFile scans the ELF file p inside root, reading the symbols of want.
+func openFile(root *Root, p string, want symbolSet) (*File, error) {
 	fd, size, err := root.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	defer unix.Close(fd)
-	return Scan(fdReader(fd), size, p)
+	f, err := scan(fdReader(fd), size, p, want)
+	if err == nil {
+		f.syms.open = reopen(root, p)
+	}
+	return f, err
 }
 
 // Scan reads the ELF file of the given size from r; name is used in errors
@@ -79,24 +83,37 @@ func Open(root *Root, p string) (*File, error) {
 // "", no program headers or more than 64 KiB of them — is an error too; a
 // shared library is not held to those rules, as ld.so, not the kernel,
 // loads it.
+//
+// Scan reads the File's Imports too; its Exports are read from r when
+// first asked for, as debug/elf reads sections: r must stay readable
+// until then.
 func Scan(r io.ReaderAt, size int64, name string) (file *File, err error) {
-	return scan(r, size, name, true)
+	f, err := scan(r, size, name, wantImports)
+	if err == nil {
+		f.syms.open = func() (io.ReaderAt, int64, func(), error) { return r, size, func() {}, nil }
+	}
+	return f, err
 }
 
-// scan is Scan; withImports false leaves the dynamic symbol table unread
-// (File.Imports nil), which the loader's closure does not need.
-func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File, err error) {
+// scan is Scan without a way to read the symbols left unread: want says
+// which dynamic symbols it reads (the loader's closure needs none).
+func scan(r io.ReaderAt, size int64, name string, want symbolSet) (*File, error) {
+	s, err := newScanner(r, size, name, want)
+	if err != nil {
+		return nil, err
+	}
+	return s.run()
+}
+
+// run scans the file and releases the scanner.
+func (s *scanner) run() (file *File, err error) {
 	defer func() {
 		// A panic is a bug, but one hostile file must not take the whole
 		// program down with it.
 		if p := recover(); p != nil {
-			file, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
+			file, err = nil, &FormatError{Path: s.name, Err: fmt.Errorf("%w (%v)", errPanic, p)}
 		}
 	}()
-	s, err := newScanner(r, size, name, !withImports)
-	if err != nil {
-		return nil, err
-	}
 	defer s.release()
 	return s.scan()
 }
@@ -104,33 +121,45 @@ func scan(r io.ReaderAt, size int64, name string, withImports bool) (file *File,
 // newScanner reads the start of the file into a scanner; the caller
 // releases it. One read of the file's start serves the headers and, in
 // small files, the dynamic symbol and string tables too.
-func newScanner(r io.ReaderAt, size int64, name string, noImports bool) (*scanner, error) {
-	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), noImports: noImports}
-	s.scratch = getScratch()
-	n, err := r.ReadAt(s.scratch.head[:min(uint64(len(s.scratch.head)), s.size)], 0)
+func newScanner(r io.ReaderAt, size int64, name string, want symbolSet) (*scanner, error) {
+	sc := getScratch()
+	n, err := r.ReadAt(sc.head[:min(int64(len(sc.head)), max(size, 0))], 0)
+	s := scannerWithHead(r, size, name, want, sc, n)
 	if err != nil && !errors.Is(err, io.EOF) && n < 4 {
 		s.release()
 		return nil, &FormatError{Path: name, Err: fmt.Errorf("reading ELF header: %w", err)}
 	}
-	s.head = s.scratch.head[:n]
 	return s, nil
+}
+
+// scannerWithHead is a scanner for a file whose first n bytes the caller
+// read into sc.head.
+func scannerWithHead(r io.ReaderAt, size int64, name string, want symbolSet, sc *scratch, n int) *scanner {
+	s := &scanner{name: name, r: r, size: uint64(max(size, 0)), want: want, scratch: sc}
+	s.head = sc.head[:n]
+	return s
 }
 
 // A scratch holds the buffers one scan needs and gives back: a Resolver
 // scans hundreds of files, whose tables would otherwise all be garbage.
 type scratch struct {
-	head  []byte   // the first bytes of the file
-	free  [][]byte // buffers for reads past head
-	used  [][]byte // the ones lent to the current scan
-	offs  []uint32
-	names [][]byte
-	seen  map[string]bool
+	head   []byte   // the first bytes of the file
+	free   [][]byte // buffers for reads past head
+	used   [][]byte // the ones lent to the current scan
+	offs   []uint32
+	names  [][]byte
+	needed []uint64
+	chunk  []byte // symbolChunk bytes of DT_SYMTAB at a time
+	seen   map[string]bool
 }
 
 // scratchFree keeps a few scratches between scans. Unlike a sync.Pool it
 // is not emptied by every garbage collection, which the allocations of a
 // Resolver trigger often.
 var scratchFree = make(chan *scratch, 8)
+
+// symbolChunk is how much of DT_SYMTAB is read at a time.
+const symbolChunk = 96 << 10 // a multiple of both entry sizes
 
 // maxKeptBuffer is the largest buffer a scratch keeps.
 const maxKeptBuffer = 4 << 20
@@ -221,10 +250,10 @@ type prog struct {
 }
 
 type scanner struct {
-	name      string
-	noImports bool
-	r         io.ReaderAt
-	size      uint64
+	name string
+	want symbolSet // the dynamic symbols to read
+	r    io.ReaderAt
+	size uint64
 	// head is the start of the file. It and the other buffers of scratch
 	// go back to scratchFree when the scan ends: nothing read may outlive
 	// the scan without a copy.
@@ -233,9 +262,12 @@ type scanner struct {
 	h       header
 	bo      binary.ByteOrder
 	progs   []prog
-	dyn     map[elf.DynTag][]uint64
+	dyn     dynTags
 	// stringBudget is how many more bytes may be copied out of DT_STRTAB.
 	stringBudget int
+	// strBase and strSize are the file offset and size of DT_STRTAB
+	// when it is read a piece at a time.
+	strBase, strSize uint64
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -255,6 +287,7 @@ func (s *scanner) scan() (*File, error) {
 		OSABI:   h.osabi,
 		Type:    h.typ,
 		EFlags:  h.flags,
+		syms:    &symbols{},
 	}
 	f.SectionHeaders = s.hasSectionHeaders()
 	if err := s.readProgs(); err != nil {
@@ -304,6 +337,12 @@ func (s *scanner) scan() (*File, error) {
 	}
 	f.Kind = classify(f, interp, dynProg != nil)
 	f.phdrsRefused = s.phdrsNoExec()
+	if s.want&wantNotes != 0 && (f.Kind == KindDynamic || f.Kind == KindShared) {
+		// A bad note is no reason to refuse the file: it is kept for
+		// DlopenNotes to return.
+		f.syms.notes, f.syms.notesErr = s.dlopenNotesOfProgs()
+		f.syms.have |= wantNotes
+	}
 	if noExec == "" {
 		noExec = f.phdrsRefused
 	}
@@ -500,7 +539,8 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 	if err != nil {
 		return err
 	}
-	s.dyn = map[elf.DynTag][]uint64{}
+	s.dyn = dynTags{needed: s.scratch.needed[:0]}
+	defer func() { s.scratch.needed = s.dyn.needed[:0] }()
 	ws := s.h.wordSize
 	word := func(b []byte) uint64 {
 		if ws == 8 {
@@ -514,19 +554,18 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		if tag == elf.DT_NULL {
 			break
 		}
-		s.dyn[tag] = append(s.dyn[tag], val)
+		s.dyn.add(tag, val)
 	}
 	f.Flags = elf.DynFlag(s.one(elf.DT_FLAGS))
 	f.Flags1 = s.one(elf.DT_FLAGS_1)
-	if len(s.dyn[elf.DT_NEEDED])+len(s.dyn[elf.DT_SONAME])+len(s.dyn[elf.DT_RPATH])+len(s.dyn[elf.DT_RUNPATH]) == 0 &&
-		len(s.dyn[elf.DT_SYMTAB]) == 0 {
+	if d := &s.dyn; len(d.needed) == 0 && !d.has(elf.DT_SONAME) && !d.has(elf.DT_RPATH) && !d.has(elf.DT_RUNPATH) && !d.has(elf.DT_SYMTAB) {
 		return nil
 	}
 	str, strtab, err := s.strings()
 	if err != nil {
 		return err
 	}
-	for _, off := range s.dyn[elf.DT_NEEDED] {
+	for _, off := range s.dyn.needed {
 		n, err := str(elf.DT_NEEDED, off)
 		if err != nil {
 			return err
@@ -552,14 +591,16 @@ func (s *scanner) readDynamic(f *File, p *prog) error {
 		}
 		f.HasRunPath, f.RunPath = true, splitPath(p)
 	}
-	if s.noImports {
-		return nil
+	for _, w := range []symbolSet{wantImports, wantExports} {
+		if s.want&w == 0 {
+			continue
+		}
+		names, err := s.readSymbols(strtab, w == wantExports)
+		if err != nil {
+			return err
+		}
+		f.syms.set(w, names)
 	}
-	imports, err := s.readImports(strtab)
-	if err != nil {
-		return err
-	}
-	f.Imports = imports
 	return nil
 }
 
@@ -567,9 +608,10 @@ const errOverlap = "the strings of DT_STRTAB overlap beyond reason (a hostile fi
 
 // cstring copies the NUL-terminated string at the start of b, charging it
 // to the string budget.
-// bigStrtab is the size of a string table above which a scan without
-// imports reads the few strings it needs one by one: a few large programs
-// have string tables of megabytes, and the loader needs ten names of them.
+// bigStrtab is the size of a string table above which a scan reads the
+// strings it needs one by one, or a few at a time (imports): a few large
+// programs have string tables of megabytes, and the loader needs ten
+// names of them, the rules a few hundred.
 const bigStrtab = 64 << 10
 
 // strings returns a function reading the NUL-terminated string at an
@@ -577,7 +619,7 @@ const bigStrtab = 64 << 10
 // (nil when strings are read one by one).
 func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, error) {
 	addr, size := s.one(elf.DT_STRTAB), s.one(elf.DT_STRSZ)
-	if s.noImports && size > bigStrtab {
+	if s.want&wantExports == 0 && size > bigStrtab {
 		base, avail, err := s.segment(addr, "DT_STRTAB")
 		if err != nil {
 			return nil, nil, err
@@ -586,6 +628,10 @@ func (s *scanner) strings() (func(elf.DynTag, uint64) (string, error), []byte, e
 			return nil, nil, s.errorf("DT_STRTAB at address %#x (%d bytes) runs past its PT_LOAD segment or the limit", addr, size)
 		}
 		s.stringBudget = stringSlack
+		if s.want != 0 {
+			s.stringBudget += 2 * int(size) // as for a table read whole
+		}
+		s.strBase, s.strSize = base, size
 		return func(tag elf.DynTag, off uint64) (string, error) {
 			if off >= size {
 				return "", s.errorf("%v string offset %d is outside DT_STRTAB (%d bytes)", tag, off, size)
@@ -630,10 +676,52 @@ func (s *scanner) one(tag elf.DynTag) uint64 {
 }
 
 func (s *scanner) last(tag elf.DynTag) (uint64, bool) {
-	if v := s.dyn[tag]; len(v) > 0 {
-		return v[len(v)-1], true
+	if i := dynSlot(tag); i >= 0 && s.dyn.set[i] {
+		return s.dyn.val[i], true
 	}
 	return 0, false
+}
+
+// dynTags are the entries of PT_DYNAMIC the scanner reads: every
+// DT_NEEDED, in order, and the last value of the other tags it knows (a
+// map of every tag cost more than reading the entries).
+type dynTags struct {
+	needed []uint64
+	val    [dynSlots]uint64
+	set    [dynSlots]bool
+}
+
+// The tags below dynLow are their own slots; the two the scanner reads
+// above them come after.
+const (
+	dynLow   = elf.DT_FLAGS + 1
+	dynSlots = dynLow + 2
+)
+
+// dynSlot is tag's slot in dynTags, or -1 for a tag the scanner ignores.
+func dynSlot(tag elf.DynTag) int {
+	switch {
+	case tag >= 0 && tag < dynLow:
+		return int(tag)
+	case tag == elf.DT_FLAGS_1:
+		return int(dynLow)
+	case tag == elf.DT_GNU_HASH:
+		return int(dynLow) + 1
+	}
+	return -1
+}
+
+func (d *dynTags) add(tag elf.DynTag, val uint64) {
+	if tag == elf.DT_NEEDED {
+		d.needed = append(d.needed, val)
+	} else if i := dynSlot(tag); i >= 0 {
+		d.val[i], d.set[i] = val, true
+	}
+}
+
+func (d *dynTags) has(tag elf.DynTag) bool {
+	i := dynSlot(tag)
+	return i >= 0 && d.set[i]
 }
 
 // segment returns the file range of the PT_LOAD segment that maps the
@@ -661,11 +749,12 @@ func (s *scanner) readVaddr(addr, n, limit uint64, what string) ([]byte, error) 
 	return s.readAt(off, n, limit, what)
 }
 
-// readImports returns the names of the undefined dynamic symbols, read
-// through DT_SYMTAB, in the order of the string table (sorting the names
-// themselves would cost more than the rest of the scan). The symbol count comes from DT_HASH or DT_GNU_HASH, as
-// there may be no section header to give it.
-func (s *scanner) readImports(strtab []byte) ([]string, error) {
+// readSymbols returns the names of the undefined dynamic symbols (the
+// defined ones if defined is true), read through DT_SYMTAB, each once, in
+// the order of the string table (sorting the names themselves would cost
+// more than the rest of the scan). The symbol count comes from DT_HASH or
+// DT_GNU_HASH, as there may be no section header to give it.
+func (s *scanner) readSymbols(strtab []byte, defined bool) ([]string, error) {
 	symtab := s.one(elf.DT_SYMTAB)
 	if symtab == 0 {
 		return nil, nil
@@ -681,24 +770,51 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	if n > maxSymbols {
 		return nil, s.errorf("%d dynamic symbols, over the limit of %d", n, maxSymbols)
 	}
-	b, err := s.readVaddr(symtab, n*entsize, maxSymbols*24, "DT_SYMTAB")
+	base, avail, err := s.segment(symtab, "DT_SYMTAB")
 	if err != nil {
 		return nil, err
 	}
-	// The string offsets of the undefined symbols, each once.
+	if n*entsize > avail || base > s.size || n*entsize > s.size-base {
+		return nil, s.errorf("DT_SYMTAB at address %#x (%d symbols) runs past its PT_LOAD segment or the file", symtab, n)
+	}
+	strSize := uint64(len(strtab))
+	if strtab == nil {
+		strSize = s.strSize
+	}
+	// The string offsets of the symbols, each once. The table is read a
+	// chunk at a time into one buffer: a large program's is megabytes,
+	// which a buffer of its size would fault in page by page.
 	sc := s.scratch
+	if sc.chunk == nil {
+		sc.chunk = make([]byte, symbolChunk)
+	}
 	offs := sc.offs[:0]
-	for i := uint64(1); i < n; i++ { // symbol 0 is the null symbol
-		e := b[i*entsize : (i+1)*entsize]
-		nameOff := s.bo.Uint32(e[0:4])
-		var shndx uint16
-		if s.h.class == elf.ELFCLASS64 {
-			shndx = s.bo.Uint16(e[6:8])
+	per := uint64(len(sc.chunk)) / entsize
+	for first := uint64(1); first < n; first += per { // symbol 0 is the null symbol
+		count := min(per, n-first)
+		off, size := base+first*entsize, count*entsize
+		var b []byte
+		if off+size <= uint64(len(s.head)) {
+			b = s.head[off : off+size]
+		} else if m, err := s.r.ReadAt(sc.chunk[:size], int64(off)); uint64(m) < size {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = errors.New("truncated ELF file")
+			}
+			return nil, s.errorf("reading DT_SYMTAB: %v", err)
 		} else {
-			shndx = s.bo.Uint16(e[14:16])
+			b = sc.chunk[:size]
 		}
-		if shndx == uint16(elf.SHN_UNDEF) && nameOff != 0 && uint64(nameOff) < uint64(len(strtab)) {
-			offs = append(offs, nameOff)
+		for e := b; len(e) > 0; e = e[entsize:] {
+			nameOff := s.bo.Uint32(e[0:4])
+			var shndx uint16
+			if s.h.class == elf.ELFCLASS64 {
+				shndx = s.bo.Uint16(e[6:8])
+			} else {
+				shndx = s.bo.Uint16(e[14:16])
+			}
+			if (shndx == uint16(elf.SHN_UNDEF)) != defined && nameOff != 0 && uint64(nameOff) < strSize {
+				offs = append(offs, nameOff)
+			}
 		}
 	}
 	slices.Sort(offs)
@@ -706,10 +822,33 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	sc.offs = offs
 	names := sc.names[:0]
 	total := 0
-	for _, off := range offs {
-		name := strtab[off:]
+	var chunk []byte // strtab from chunkOff on, when it was not read whole
+	var chunkOff uint64
+	for i, off := range offs {
+		var name []byte
+		if strtab != nil {
+			name = strtab[off:]
+		} else {
+			if uint64(off) < chunkOff || uint64(off) >= chunkOff+uint64(len(chunk)) {
+				if chunk, err = s.strtabChunk(offs[i:], strSize); err != nil {
+					return nil, err
+				}
+				chunkOff = uint64(off)
+			}
+			name = chunk[uint64(off)-chunkOff:]
+		}
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
+		} else if strtab == nil && uint64(off)+uint64(len(name)) < strSize {
+			// The name runs past the chunk: read it alone.
+			b, err := s.readAt(s.strBase+uint64(off), min(strSize-uint64(off), bigStrtab), bigStrtab, "DT_STRTAB")
+			if err != nil {
+				return nil, err
+			}
+			if name = b; bytes.IndexByte(b, 0) >= 0 {
+				name = b[:bytes.IndexByte(b, 0)]
+			}
+			chunk = nil
 		}
 		if len(name) == 0 {
 			continue
@@ -729,6 +868,7 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	joined, out := all.String(), make([]string, 0, len(names))
 	sc.names = names
 	seen := sc.seen // linkers merge equal strings, but need not
+	clear(seen)
 	pos := 0
 	for _, name := range names {
 		x := joined[pos : pos+len(name)]
@@ -741,7 +881,28 @@ func (s *scanner) readImports(strtab []byte) ([]string, error) {
 	return out, nil
 }
 
+// strtabChunk reads the part of a large DT_STRTAB that holds the names
+// at the first offsets of offs (sorted), from offs[0] on: names close
+// together are read at once, and far apart one read each, so that the few
+// hundred names a large program imports do not cost its megabytes of
+// exported names.
+func (s *scanner) strtabChunk(offs []uint32, size uint64) ([]byte, error) {
+	const gap, maxChunk = 4 << 10, 256 << 10
+	start, end := uint64(offs[0]), uint64(offs[0])
+	for _, o := range offs[1:] {
+		if uint64(o) > end+gap || uint64(o)-start >= maxChunk {
+			break
+		}
+		end = uint64(o)
+	}
+	// Room for the last name: one longer than that is read alone.
+	end = min(end+256, size)
+	return s.readAt(s.strBase+start, end-start, maxChunk+256, "DT_STRTAB")
+}
+
 // symbolCount finds the number of dynamic symbols from the hash tables.
+// (DT_GNU_HASH's symoffset is no bound on the undefined ones: GNU ld
+// hashes a weak undefined __cxa_finalize.)
 func (s *scanner) symbolCount() (uint64, error) {
 	if h := s.one(elf.DT_HASH); h != 0 {
 		b, err := s.readVaddr(h, 8, 8, "DT_HASH")

@@ -107,7 +107,7 @@ func TestKernelRefusedProgramsAreRefused(t *testing.T) {
 				t.Fatalf("Open accepted a program the kernel refuses (kind %s, interp %q)", f.Kind, f.Interp)
 			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, p+": ") || !strings.Contains(msg, c.refuse) || !strings.Contains(msg, "kernel") || strings.Contains(msg, "\n") {
+			if !strings.HasPrefix(msg, "elfscan: "+p+": ") || !strings.Contains(msg, c.refuse) || !strings.Contains(msg, "kernel") || strings.Contains(msg, "\n") {
 				t.Errorf("error %q: want one line naming %s, %q and the kernel", msg, p, c.refuse)
 			}
 			var fe *elfscan.FormatError

@@ -3,9 +3,8 @@ package elfscan
 import (
 	"debug/elf"
 	"fmt"
-	"slices"
 
-	"github.com/fromscratch/fromscratch/elfscan/ldcache"
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 // Kind classifies an ELF file the way the loader and the kernel treat it.
@@ -62,10 +61,6 @@ type File struct {
 	Flags      elf.DynFlag `json:"-"` // DT_FLAGS
 	Flags1     uint64      `json:"-"` // DT_FLAGS_1 (DF_1_NODEFLIB, DF_1_PIE…)
 
-	// Imports are the undefined dynamic symbols (names without version),
-	// each once, in the order of the dynamic string table: the evidence
-	// for rules such as "imports iconv_open".
-	Imports []string `json:"-"`
 	// SectionHeaders is false when the file has none (sstrip, some
 	// packers): everything above was read through PT_DYNAMIC instead.
 	SectionHeaders bool `json:"-"`
@@ -76,6 +71,8 @@ type File struct {
 	// phdrsRefused says why the kernel would not map the file as a
 	// program or an interpreter (its program header table), or "".
 	phdrsRefused string
+	// syms are the dynamic symbols (Imports, Exports), read lazily.
+	syms *symbols
 }
 
 // DT_FLAGS_1 bits the loader acts on.
@@ -87,22 +84,17 @@ const (
 // NoDefLib reports whether DF_1_NODEFLIB is set.
 func (f *File) NoDefLib() bool { return f.Flags1&DF1NoDefLib != 0 }
 
-// ImportsSymbol reports whether the file imports the dynamic symbol name.
-func (f *File) ImportsSymbol(name string) bool {
-	return slices.Contains(f.Imports, name)
-}
-
 // e_flags bits that decide whether a loader accepts a library.
 const (
-	armEABIMask   = 0xff000000 // EF_ARM_EABIMASK
-	armEABIVer5   = 0x05000000 // EF_ARM_EABI_VER5
-	armFloatSoft  = ldcache.EFARMABIFloatSoft
-	armFloatHard  = ldcache.EFARMABIFloatHard
-	mipsABI2      = ldcache.EFMIPSABI2
-	mipsNaN2008   = ldcache.EFMIPSNaN2008
-	mipsFP64      = 0x200 // EF_MIPS_FP64: the old O32 FP64 ABI
-	riscvFloatABI = 0x6   // EF_RISCV_FLOAT_ABI
-	ppc64ABI      = 0x3   // EF_PPC64_ABI: 1 = ELFv1, 2 = ELFv2
+	armEABIMask   = arch.EFARMEABIMask
+	armEABIVer5   = arch.EFARMEABIVer5
+	armFloatSoft  = arch.EFARMABIFloatSoft
+	armFloatHard  = arch.EFARMABIFloatHard
+	mipsABI2      = arch.EFMIPSABI2
+	mipsNaN2008   = arch.EFMIPSNaN2008
+	mipsFP64      = arch.EFMIPSFP64
+	riscvFloatABI = arch.EFRISCVFloatABI
+	ppc64ABI      = arch.EFPPC64ABI
 	armFloatFlags = armFloatSoft | armFloatHard
 )
 
@@ -189,7 +181,7 @@ func (f *File) Mismatch(o *File) (why string, fatal bool) {
 // and variant the ARM version ("v8" for arm64; for arm v5/v6/v7/v8 from the
 // .ARM.attributes section, or without it "v7" for a hard-float file and ""
 // for a soft-float one).
-func (f *File) Platform() (os, arch, variant string) {
+func (f *File) Platform() (os, goarch, variant string) {
 	os = "linux"
 	switch f.OSABI {
 	case elf.ELFOSABI_FREEBSD:
@@ -201,56 +193,12 @@ func (f *File) Platform() (os, arch, variant string) {
 	case elf.ELFOSABI_SOLARIS:
 		os = "solaris"
 	}
-	is64, be := f.Class == elf.ELFCLASS64, f.Data == elf.ELFDATA2MSB
-	pick := func(little, big string) string {
-		if be {
-			return big
-		}
-		return little
+	abi, _ := arch.Lookup(f.Machine, f.Class, f.Data, f.EFlags)
+	goarch, variant = abi.GOARCH, abi.Variant
+	if f.Machine == elf.EM_ARM {
+		variant = armVariant(f.armArch, f.EFlags)
 	}
-	switch f.Machine {
-	case elf.EM_X86_64:
-		arch = "amd64"
-		if !is64 {
-			arch = "amd64p32" // x32
-		}
-	case elf.EM_386:
-		arch = "386"
-	case elf.EM_AARCH64:
-		arch, variant = pick("arm64", "arm64be"), "v8"
-	case elf.EM_ARM:
-		arch, variant = pick("arm", "armbe"), armVariant(f.armArch, f.EFlags)
-	case elf.EM_PPC64:
-		arch = pick("ppc64le", "ppc64")
-	case elf.EM_PPC:
-		arch = "ppc"
-	case elf.EM_S390:
-		arch = "s390x"
-		if !is64 {
-			arch = "s390"
-		}
-	case elf.EM_RISCV:
-		arch = "riscv64"
-		if !is64 {
-			arch = "riscv"
-		}
-	case elf.EM_MIPS:
-		switch {
-		case is64:
-			arch = pick("mips64le", "mips64")
-		case f.EFlags&mipsABI2 != 0:
-			arch = pick("mips64p32le", "mips64p32")
-		default:
-			arch = pick("mipsle", "mips")
-		}
-	case elf.EM_LOONGARCH:
-		arch = "loong64"
-	case elf.EM_SPARCV9:
-		arch = "sparc64"
-	case elf.EM_SPARC:
-		arch = "sparc"
-	}
-	return os, arch, variant
+	return os, goarch, variant
 }
 
 // armVariant maps Tag_CPU_arch (ARM IHI 0045) to an OCI variant.

@@ -151,7 +151,7 @@ func (cl *closure) glibcLoad(req *node, name string) *node {
 			c.found = false // not found, as glibc says for a wrong class
 		}
 	} else {
-		c, step, dir, level = cl.glibcSearch(req, name)
+		c, step, dir, level = cl.glibcSearchMemo(req, name)
 	}
 	if !c.found || c.verdict != accept {
 		if c.found && c.verdict == fail {
@@ -202,6 +202,43 @@ func (cl *closure) variants(n *node, dir, name string) {
 }
 
 // glibcSearch looks for name (no slash) as requested by req, step by step.
+// searchKey is a search whose outcome depends on the name and the
+// program's ABI alone (see glibcSearchMemo).
+type searchKey struct {
+	abi      abiKey
+	nodeflib bool
+	name     string
+}
+
+// A searchHit is the outcome of one search.
+type searchHit struct {
+	c          candidate
+	step       Step
+	dir, level string
+}
+
+// glibcSearchMemo is glibcSearch, remembered per Resolver when no RPATH,
+// RUNPATH or LD_LIBRARY_PATH takes part: then only the cache and the
+// default directories do, which are the same for every program of one
+// ABI, and the programs of a batch ask for the same few hundred names.
+func (cl *closure) glibcSearchMemo(req *node, name string) (candidate, Step, string, string) {
+	plain := !req.obj.File.HasRunPath && len(cl.r.libraryPath) == 0 && !cl.nodes[0].obj.File.HasRPath
+	for l := req; plain && l != nil; l = l.loader {
+		plain = !l.obj.File.HasRPath
+	}
+	if !plain {
+		return cl.glibcSearch(req, name)
+	}
+	p := cl.prog
+	key := searchKey{abiKey{p.Class, p.Data, p.Machine, p.EFlags}, req.obj.File.NoDefLib(), name}
+	if h, ok := cl.r.searches[key]; ok {
+		return h.c, h.step, h.dir, h.level
+	}
+	c, step, dir, level := cl.glibcSearch(req, name)
+	cl.r.searches[key] = searchHit{c, step, dir, level}
+	return c, step, dir, level
+}
+
 func (cl *closure) glibcSearch(req *node, name string) (candidate, Step, string, string) {
 	var c candidate
 	var dir, level string

@@ -3,7 +3,6 @@ package elfscan
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,24 +10,6 @@ import (
 
 	"github.com/fromscratch/fromscratch/internal/testenv"
 )
-
-func TestParseTrace(t *testing.T) {
-	out := "\tlinux-vdso.so.1 (0x00007ffc4e5f2000)\n" +
-		"\tlibtiny.so.1 => not found\n" +
-		"\tlibm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x00007f22)\n" +
-		"\t/abs/dir/../libx.so (0x00007f23)\n" +
-		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f24)\n" +
-		"\tstatically linked\n"
-	want := []traceLine{
-		{name: "libtiny.so.1"},
-		{name: "libm.so.6", path: "/lib/x86_64-linux-gnu/libm.so.6"},
-		{name: "/abs/dir/../libx.so", path: "/abs/libx.so", direct: true},
-		{name: "/lib64/ld-linux-x86-64.so.2", path: "/lib64/ld-linux-x86-64.so.2", direct: true},
-	}
-	if got := parseTrace([]byte(out)); !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v\nwant %+v", got, want)
-	}
-}
 
 // realPaths is the set of real paths of a closure's objects.
 func realPaths(c *Closure) []string {

@@ -1,10 +1,10 @@
 package elfscan
 
 import (
+	"debug/elf"
 	"errors"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan/ldcache"
@@ -29,7 +29,7 @@ type libCacheEntry struct {
 // libCacheFor returns the cache of the root for programs like prog, read
 // once per Resolver and ABI; nil if the root has none.
 func (r *Resolver) libCacheFor(prog *File, layout *glibcLayout) (libCache, error) {
-	key := prog.Class.String() + "/" + prog.Data.String() + "/" + prog.Machine.String() + "/" + strconv.FormatUint(uint64(prog.EFlags), 16)
+	key := abiKey{prog.Class, prog.Data, prog.Machine, prog.EFlags}
 	if e, ok := r.caches[key]; ok {
 		return e.c, e.err
 	}
@@ -41,6 +41,14 @@ func (r *Resolver) libCacheFor(prog *File, layout *glibcLayout) (libCache, error
 	}
 	r.caches[key] = e
 	return e.c, e.err
+}
+
+// abiKey tells apart the programs that may read another cache.
+type abiKey struct {
+	class   elf.Class
+	data    elf.Data
+	machine elf.Machine
+	flags   uint32
 }
 
 // rootFS reads files inside the Root for package ldcache.
@@ -62,16 +70,33 @@ func (r *Resolver) fileCache(prog *File) (libCache, error) {
 	if err != nil || !c.MatchesData(prog.Data) {
 		return nil, nil
 	}
-	return &fileCache{c: c, abi: abi}, nil
+	return &fileCache{c: c, abi: abi, memo: map[string]cacheHit{}}, nil
 }
 
 type fileCache struct {
 	c   *ldcache.Cache
 	abi ldcache.ABI
+	// memo are the answers without hwcaps levels (the default), by
+	// name: the programs of a batch ask for libc.so.6 hundreds of times.
+	// The Resolver's lock guards it.
+	memo map[string]cacheHit
+}
+
+type cacheHit struct {
+	path, level string
+	ok          bool
 }
 
 func (c *fileCache) lookup(name string, hwcaps []string) (string, string, bool) {
-	return c.c.Lookup(name, c.abi, hwcaps)
+	if len(hwcaps) > 0 {
+		return c.c.Lookup(name, c.abi, hwcaps)
+	}
+	h, ok := c.memo[name]
+	if !ok {
+		h.path, h.level, h.ok = c.c.Lookup(name, c.abi, nil)
+		c.memo[name] = h
+	}
+	return h.path, h.level, h.ok
 }
 
 // confCache emulates the cache ldconfig would write from the root's

@@ -55,7 +55,7 @@ const (
 func ReadDlopenNotes(root *Root, p string) ([]DlopenNote, error) {
 	fd, size, err := root.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	defer unix.Close(fd)
 	return ScanDlopenNotes(fdReader(fd), size, p)
@@ -69,7 +69,7 @@ func ScanDlopenNotes(r io.ReaderAt, size int64, name string) (notes []DlopenNote
 			notes, err = nil, &FormatError{Path: name, Err: fmt.Errorf("%w (%v)", errPanic, x)}
 		}
 	}()
-	s, err := newScanner(r, size, name, true)
+	s, err := newScanner(r, size, name, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,11 @@ func ScanDlopenNotes(r io.ReaderAt, size int64, name string) (notes []DlopenNote
 	if err := s.readProgs(); err != nil {
 		return nil, err
 	}
+	return s.dlopenNotesOfProgs()
+}
+
+// dlopenNotesOfProgs reads the dlopen notes of the PT_NOTE segments.
+func (s *scanner) dlopenNotesOfProgs() (notes []DlopenNote, err error) {
 	budget := uint64(maxNotes)
 	for i, ph := range s.progs {
 		if ph.typ != elf.PT_NOTE || ph.filesz == 0 {

@@ -5,37 +5,43 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
 
 // Every ELF file of this machine's library and program directories reads
 // without an error: notes of every alignment (GNU property notes are
-// padded to 8) are walked as the spec lays them out.
+// padded to 8) are walked as the spec lays them out. A File gives the
+// same notes, read with it (as a Resolver does for the rules) or later.
 func TestDlopenNotesHost(t *testing.T) {
 	root, err := NewRoot("/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	n, withNotes := 0, 0
-	for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"} {
-		paths, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, p := range paths {
-			st, err := os.Stat(p)
-			if err != nil || !st.Mode().IsRegular() {
+	for _, p := range hostFiles(t) {
+		if _, err := Open(root, p); err != nil {
+			continue // not ELF
+		}
+		n++
+		notes, err := ReadDlopenNotes(root, p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		if len(notes) > 0 {
+			withNotes++
+		}
+		for _, want := range []symbolSet{wantImports | wantNotes, 0} {
+			f, err := openFile(root, p, want)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if k := f.Kind; k != KindDynamic && k != KindShared {
 				continue
 			}
-			if _, err := Open(root, p); err != nil {
-				continue // not ELF
-			}
-			n++
-			notes, err := ReadDlopenNotes(root, p)
-			if err != nil {
-				t.Errorf("%s: %v", p, err)
-			}
-			if len(notes) > 0 {
-				withNotes++
+			if got, err := f.DlopenNotes(); err != nil || !reflect.DeepEqual(got, notes) {
+				t.Errorf("%s: File.DlopenNotes %+v, %v; ReadDlopenNotes %+v", p, got, err, notes)
 			}
 		}
 	}
@@ -55,7 +61,7 @@ func TestDlopenNotesHostile(t *testing.T) {
 		"descsz past the end": []byte("\x04\x00\x00\x00\xff\xff\xff\xff\x0a\x0c\x7c\x40FDO\x00"),
 		"not JSON":            []byte("\x04\x00\x00\x00\x04\x00\x00\x00\x0a\x0c\x7c\x40FDO\x00{{{\x00"),
 	} {
-		if _, err := s.dlopenNotes(b, 4); err == nil || !strings.HasPrefix(err.Error(), "x: ") {
+		if _, err := s.dlopenNotes(b, 4); err == nil || !strings.HasPrefix(err.Error(), "elfscan: x: ") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

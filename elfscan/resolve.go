@@ -51,11 +51,11 @@ func WithHWCaps(level string) Option { return func(r *Resolver) { r.hwcaps = lev
 // WithFlavor forces the loader rules instead of choosing them per root.
 func WithFlavor(f Flavor) Option { return func(r *Resolver) { r.flavor = f } }
 
-// WithPlatform sets the value of $PLATFORM (default: the kernel's
+// WithATPlatform sets the value of $PLATFORM (default: the kernel's
 // AT_PLATFORM for the program's machine, see ATPlatform). glibc on x86-64
 // replaces it by "haswell" on Intel CPUs with AVX2 and by "xeon_phi" on
 // AVX512ER ones: set that here to emulate such a CPU.
-func WithPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
+func WithATPlatform(p string) Option { return func(r *Resolver) { r.platform = p } }
 
 // WithWorkDir sets the working directory of the emulated program (default
 // "/", a container's default WORKDIR): relative DT_NEEDED paths, relative
@@ -103,8 +103,11 @@ type Resolver struct {
 	dirs    map[string]map[string]bool
 	files   map[string]*fileInfo
 	layouts map[string]*glibcLayout
-	caches  map[string]*libCacheEntry
-	musl    map[string][]string
+	caches  map[abiKey]*libCacheEntry
+	// searches are the outcomes of glibc searches that depend on the
+	// name and the ABI only (glibcSearchMemo).
+	searches map[searchKey]searchHit
+	musl     map[string][]string
 }
 
 // NewResolver returns a Resolver with the given options.
@@ -117,9 +120,18 @@ func NewResolver(opts ...Option) *Resolver {
 	r.dirs = map[string]map[string]bool{}
 	r.files = map[string]*fileInfo{}
 	r.layouts = map[string]*glibcLayout{}
-	r.caches = map[string]*libCacheEntry{}
+	r.caches = map[abiKey]*libCacheEntry{}
+	r.searches = map[searchKey]searchHit{}
 	r.musl = map[string][]string{}
 	return r
+}
+
+// symbols are the dynamic symbols the Resolver's scans read.
+func (r *Resolver) symbols() symbolSet {
+	if r.noImports {
+		return 0
+	}
+	return wantImports | wantNotes // for the collector's rules
 }
 
 // Root is the root the Resolver looks in.
@@ -137,7 +149,7 @@ func (r *Resolver) Resolve(paths ...string) (*Graph, error) {
 	for _, p := range paths {
 		c, err := r.resolveRoot(p, nil)
 		if err != nil {
-			return nil, err
+			return nil, prefixed(err)
 		}
 		g.Closures = append(g.Closures, c)
 	}
@@ -160,7 +172,8 @@ type DlopenCall struct {
 func (r *Resolver) ResolveDlopen(root string, calls ...DlopenCall) (*Closure, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.resolveRoot(root, calls)
+	c, err := r.resolveRoot(root, calls)
+	return c, prefixed(err)
 }
 
 // flavorOf is the loader whose rules apply to the root f.

@@ -374,7 +374,7 @@ func TestLibAndPlatform(t *testing.T) {
 	b.lib("t/"+host.Platform+"/libplat.so", "libplat.so")
 	exe := b.exe("bin/prog", "-L@DIR@/t/lib/x86_64-linux-gnu", "-L@DIR@/t/"+host.Platform, "-llib", "-lplat",
 		"-Wl,--enable-new-dtags,-rpath,@DIR@/t/$LIB:@DIR@/t/${PLATFORM}")
-	c, _ := agree(t, elfscan.NewResolver(elfscan.WithPlatform(host.Platform)), exe, oracle.Options{})
+	c, _ := agree(t, elfscan.NewResolver(elfscan.WithATPlatform(host.Platform)), exe, oracle.Options{})
 	for _, n := range []string{"liblib.so", "libplat.so"} {
 		if o := objectNamed(t, c, n); o.Step != elfscan.StepRunPath {
 			t.Errorf("%s found by %s, want runpath", n, o.Step)

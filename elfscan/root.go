@@ -53,7 +53,7 @@ func NewRoot(dir string) (*Root, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", dir, err)
+		return nil, fmt.Errorf("elfscan: root %s: %w", dir, err)
 	}
 	// The root directory itself may be reached through symlinks: those are
 	// the user's choice and outside the tree, so they are resolved here once.
@@ -62,10 +62,10 @@ func NewRoot(dir string) (*Root, error) {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", dir, unwrapPathError(err))
+		return nil, fmt.Errorf("elfscan: root %s: %w", dir, unwrapPathError(err))
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("root %s: not a directory", dir)
+		return nil, fmt.Errorf("elfscan: root %s: not a directory", dir)
 	}
 	return &Root{dir: abs}, nil
 }
@@ -130,13 +130,43 @@ func (r *Root) IsHost() bool { return r.dir == "/" }
 // HostPath is the host path of p, a path inside the root, without resolving
 // any symlink. Only use it on paths returned by Resolve or for error text.
 func (r *Root) HostPath(p string) string {
+	if r.dir == "/" {
+		return Clean(p)
+	}
 	return filepath.Join(r.dir, Clean(p))
 }
 
 // Clean returns p as a clean absolute path: "a/../b" is "/b" and ".." above
 // "/" stays at "/", as it does at the root of a chroot.
 func Clean(p string) string {
+	if isClean(p) {
+		return p // most are: no copy
+	}
 	return path.Clean("/" + p)
+}
+
+// isClean reports whether p is a clean absolute path: no empty, "." or
+// ".." element, no trailing slash.
+func isClean(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i-1] != '/' {
+			continue
+		}
+		// p[i] starts an element.
+		switch elem := p[i:]; {
+		case elem[0] == '/':
+			return false
+		case elem == "." || elem == ".." || strings.HasPrefix(elem, "./") || strings.HasPrefix(elem, "../"):
+			return false
+		}
+	}
+	return true
 }
 
 // A Link is one symlink met on the way to a file.
@@ -151,7 +181,7 @@ func (r *Root) Resolve(p string) (string, []Link, error) {
 	var links []Link
 	real, err := r.walk("/"+p, &links, true)
 	if err != nil {
-		return "", links, &fs.PathError{Op: "resolve", Path: p, Err: err}
+		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
 	}
 	return real, links, nil
 }
@@ -162,7 +192,7 @@ func (r *Root) ResolveParent(p string) (string, []Link, error) {
 	var links []Link
 	real, err := r.walk("/"+p, &links, false)
 	if err != nil {
-		return "", links, &fs.PathError{Op: "resolve", Path: p, Err: err}
+		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
 	}
 	return real, links, nil
 }
@@ -182,7 +212,8 @@ func (r *Root) Lstat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(r.HostPath(real))
+	return st, prefixed(err)
 }
 
 // Stat describes the file p names, following symlinks inside the root.
@@ -191,7 +222,8 @@ func (r *Root) Stat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(r.HostPath(real))
+	return st, prefixed(err)
 }
 
 // Readlink returns the content of the symlink p.
@@ -200,7 +232,8 @@ func (r *Root) Readlink(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return os.Readlink(r.HostPath(real))
+	target, err := os.Readlink(r.HostPath(real))
+	return target, prefixed(err)
 }
 
 // ReadDir lists the directory p.
@@ -209,7 +242,8 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadDir(r.HostPath(real))
+	entries, err := os.ReadDir(r.HostPath(real))
+	return entries, prefixed(err)
 }
 
 // Open opens the regular file p for reading. The kernel re-checks that the
@@ -218,13 +252,13 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 func (r *Root) Open(p string) (*os.File, error) {
 	fd, _, err := r.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	// O_NONBLOCK was there so that opening a FIFO cannot hang; the file
 	// is regular, and os.File treats a blocking descriptor as one.
 	if err := unix.SetNonblock(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+		return nil, prefixed(&fs.PathError{Op: "open", Path: p, Err: err})
 	}
 	return os.NewFile(uintptr(fd), p), nil
 }
@@ -281,22 +315,20 @@ func (f fdReader) ReadAt(b []byte, off int64) (int, error) {
 
 // ReadFile reads the whole regular file p, refusing files over limit bytes.
 func (r *Root) ReadFile(p string, limit int64) ([]byte, error) {
-	f, err := r.Open(p)
+	// With pread on the descriptor, as the scanner reads: the collector
+	// reads a thousand package lists, and an os.File costs system calls.
+	fd, size, err := r.openFD(p)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer unix.Close(fd)
+	if size > limit {
+		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", size, limit)})
 	}
-	if st.Size() > limit {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file is %d bytes, over the limit of %d", st.Size(), limit)}
-	}
-	buf := make([]byte, st.Size())
-	n, err := f.ReadAt(buf, 0)
+	buf := make([]byte, size)
+	n, err := fdReader(fd).ReadAt(buf, 0)
 	if err != nil && n != len(buf) {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+		return nil, prefixed(&fs.PathError{Op: "read", Path: p, Err: err})
 	}
 	return buf, nil
 }

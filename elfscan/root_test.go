@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,5 +121,16 @@ func TestRootErrors(t *testing.T) {
 	}
 	if _, err := elfscan.NewRoot("/nonexistent/root"); err == nil || !strings.Contains(err.Error(), "/nonexistent/root") {
 		t.Errorf("NewRoot(missing) = %v", err)
+	}
+}
+
+// Clean returns a clean path as it is, and cleans the others as
+// path.Clean does below "/".
+func TestClean(t *testing.T) {
+	for _, p := range []string{"/", "", ".", "..", "/a", "/a/", "//a", "/a//b", "/./a", "/a/.", "/a/..", "/a/../b",
+		"/..a", "/a..", "/.a/b.", "a", "a/b", "/a/b/c", "/a/./b", "/...", "/a/...", "/.", "/..", "/lib/x86_64-linux-gnu/libc.so.6"} {
+		if got, want := elfscan.Clean(p), path.Clean("/"+p); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", p, got, want)
+		}
 	}
 }

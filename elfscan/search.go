@@ -1,13 +1,13 @@
 package elfscan
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"runtime"
 	"strings"
 	"sync"
@@ -111,8 +111,13 @@ func (r *Resolver) dirHas(dir, name string) bool {
 // lookup walks as the kernel does.
 func (r *Resolver) exists(raw string) (*pathInfo, bool) {
 	clean := Clean(raw)
-	if !strings.Contains(raw, "/..") && clean != "/" && !r.dirHas(path.Dir(clean), path.Base(clean)) {
-		return nil, false
+	if !strings.Contains(raw, "/..") && clean != "/" {
+		// path.Dir and path.Base of a clean path, without copies.
+		i := strings.LastIndexByte(clean, '/')
+		dir := clean[:max(i, 1)]
+		if !r.dirHas(dir, clean[i+1:]) {
+			return nil, false
+		}
 	}
 	pi := r.lookup(raw)
 	if pi.err != nil {
@@ -129,7 +134,7 @@ func (r *Resolver) info(real string) *fileInfo {
 	if fi, ok := r.files[real]; ok {
 		return fi
 	}
-	fi := readInfo(r.root, real, !r.noImports)
+	fi := readInfo(r.root, real, r.symbols())
 	r.files[real] = fi
 	return fi
 }
@@ -198,7 +203,7 @@ func (r *Resolver) readAll(reals []string) {
 				if i >= len(reals) {
 					return
 				}
-				infos[i] = readInfo(r.root, reals[i], !r.noImports)
+				infos[i] = readInfo(r.root, reals[i], r.symbols())
 			}
 		})
 	}
@@ -208,8 +213,9 @@ func (r *Resolver) readAll(reals []string) {
 	}
 }
 
-// readInfo reads the fileInfo of real, a resolved path inside root.
-func readInfo(root *Root, real string, withImports bool) *fileInfo {
+// readInfo reads the fileInfo of real, a resolved path inside root, and
+// the dynamic symbols of want if it is ELF.
+func readInfo(root *Root, real string, want symbolSet) *fileInfo {
 	fi := &fileInfo{}
 	fd, size, err := root.openFD(real)
 	if err != nil {
@@ -218,16 +224,21 @@ func readInfo(root *Root, real string, withImports bool) *fileInfo {
 		return fi
 	}
 	defer unix.Close(fd)
-	var b [64]byte
-	n, err := fdReader(fd).ReadAt(b[:], 0)
+	// One read serves the loader's look at the header and the scan.
+	sc := getScratch()
+	n, err := fdReader(fd).ReadAt(sc.head[:min(int64(len(sc.head)), size)], 0)
 	if n == 0 && err != nil && !errors.Is(err, io.EOF) {
 		fi.hdrErr = errors.New("cannot read file data: " + errText(err))
 	}
-	fi.head = b[:n]
-	if n >= 4 && string(b[:4]) == elf.ELFMAG {
-		scanCount.Add(1)
-		fi.scanned = true
-		fi.file, fi.scanErr = scan(fdReader(fd), size, real, withImports)
+	fi.head = bytes.Clone(sc.head[:min(n, 64)])
+	s := scannerWithHead(fdReader(fd), size, real, want, sc, n)
+	if n < 4 || string(fi.head[:4]) != elf.ELFMAG {
+		s.release()
+		return fi
+	}
+	fi.scanned = true
+	if fi.file, fi.scanErr = s.run(); fi.file != nil {
+		fi.file.syms.open = reopen(root, real)
 	}
 	return fi
 }
@@ -237,7 +248,7 @@ func (r *Resolver) scan(p, real string) (*File, error) {
 	fi := r.info(real)
 	if !fi.scanned {
 		fi.scanned = true
-		fi.file, fi.scanErr = Open(r.root, real)
+		fi.file, fi.scanErr = openFile(r.root, real, r.symbols())
 	}
 	return fi.file, fi.scanErr
 }

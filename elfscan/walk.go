@@ -33,7 +33,10 @@ func Walk(p string, followLast bool, links *[]Link, lookup func(string) (Node, e
 			cur = path.Dir(cur)
 			continue
 		}
-		next := path.Join(cur, name)
+		next := cur + "/" + name // path.Join, for a clean cur and a plain name
+		if cur == "/" {
+			next = "/" + name
+		}
 		last := i == len(parts)-1
 		n, err := lookup(next)
 		if err != nil {

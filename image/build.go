@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -52,7 +53,7 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 
 	base := o.base
 	if base == nil {
-		base = emptyOCI
+		base = emptyOCI()
 	} else {
 		if err := checkPlatform(base, platform, "base"); err != nil {
 			return nil, err
@@ -103,7 +104,9 @@ func Build(plan *collector.Plan, opts ...Option) (v1.Image, error) {
 }
 
 // emptyOCI is the empty image with OCI media types.
-var emptyOCI = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+var emptyOCI = sync.OnceValue(func() v1.Image {
+	return mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+})
 
 // asOCI returns base with OCI media types: a Docker image (a docker
 // tarball, many registries) is re-described, not rewritten — the same
@@ -139,7 +142,7 @@ func asOCI(base v1.Image) (v1.Image, error) {
 		}
 		adds[i] = mutate.Addendum{Layer: l, MediaType: lmt}
 	}
-	img, err := mutate.Append(emptyOCI, adds...)
+	img, err := mutate.Append(emptyOCI(), adds...)
 	if err != nil {
 		return nil, err
 	}

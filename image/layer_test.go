@@ -201,7 +201,7 @@ func TestWriteTarSourceFiles(t *testing.T) {
 	wantError(t, err, "layer: /usr/lib/libx.so.1: /lib/libx.so.1.2 is 6 bytes, the plan says 5: it changed after planning")
 	plan.Entries[2].Size = 0
 	plan.Entries[2].Source = "/lib/missing"
-	wantError(t, WriteTar(plan, io.Discard), "layer: /usr/lib/libx.so.1: resolve /lib/missing: no such file or directory")
+	wantError(t, WriteTar(plan, io.Discard), "layer: /usr/lib/libx.so.1: elfscan: resolve /lib/missing: no such file or directory")
 }
 
 // A plan that breaks what the collector guarantees (Plan.Check) is an

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -48,10 +47,10 @@ func (o *layoutOutput) String() string { return "OCI layout " + o.dir }
 
 // refName is the grammar of org.opencontainers.image.ref.name in the
 // OCI image layout specification: what skopeo and umoci accept as a tag.
-var refName = regexp.MustCompile(`^[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*(/[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*)*$`)
+var refName = lazyRegexp(`^[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*(/[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*)*$`)
 
 func (o *layoutOutput) check() error {
-	if o.tag != "" && !refName.MatchString(o.tag) {
+	if o.tag != "" && !refName().MatchString(o.tag) {
 		return fmt.Errorf("%s: bad tag %q: not an OCI reference name (letters, digits and . _ - : @ + /)", o, o.tag)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 )
 
 // The layer clamps file times to WithTime's as WriteDir does to
-// WithModTime's: each header's time is the one WriteDir gives its path,
+// WithTime's: each header's time is the one WriteDir gives its path,
 // an older file keeps its own (whole seconds), a hard link has its
 // file's, and generated files, directories and symlinks get the epoch.
 func TestWriteTarClampsTimes(t *testing.T) {
@@ -62,7 +62,7 @@ func TestWriteTarClampsTimes(t *testing.T) {
 			var dopts []collector.WriteOption
 			if !tc.epoch.IsZero() {
 				lopts = append(lopts, WithTime(tc.epoch))
-				dopts = append(dopts, collector.WithModTime(tc.epoch))
+				dopts = append(dopts, collector.WithTime(tc.epoch))
 			}
 			var buf bytes.Buffer
 			if err := WriteTar(plan, &buf, lopts...); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -19,19 +20,26 @@ import (
 // digestSep starts the digest of a reference; name only knows sha256.
 const digestSep = "@sha256:"
 
+// The patterns of the grammar, compiled when first used: a process that
+// builds no image (fromscratch deps) does not pay for them at start.
 var (
 	// pathComponent is a repository path component of the distribution
 	// grammar (distribution/reference): lowercase letters and digits,
 	// separated by one ".", "_", "__" or any number of "-".
-	pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	pathComponent = lazyRegexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	// hostComponent is a component of a registry's domain name.
-	hostComponent = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$`)
+	hostComponent = lazyRegexp(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$`)
 	// tagPattern is a tag: a word character, then up to 127 more of
 	// them, "." and "-".
-	tagPattern = regexp.MustCompile(`^\w[\w.-]{0,127}$`)
+	tagPattern = lazyRegexp(`^\w[\w.-]{0,127}$`)
 	// digestHex is the hex of a sha256 digest.
-	digestHex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	digestHex = lazyRegexp(`^[0-9a-f]{64}$`)
 )
+
+// lazyRegexp compiles expr on first use.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // redact returns ref without the credentials of a "USER:PASSWORD@HOST/…"
 // reference, replaced by "***", and whether there were any.
@@ -69,14 +77,14 @@ func checkReference(ref string) error {
 	}
 	rest := ref
 	if i := strings.LastIndex(rest, digestSep); i >= 0 {
-		if d := rest[i+len(digestSep):]; !digestHex.MatchString(d) {
+		if d := rest[i+len(digestSep):]; !digestHex().MatchString(d) {
 			return fail("digest sha256:%q is not 64 lowercase hexadecimal digits", d)
 		}
 		rest = rest[:i]
 	}
 	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
 		tag := rest[i+1:]
-		if !tagPattern.MatchString(tag) {
+		if !tagPattern().MatchString(tag) {
 			return fail("tag %q is not a tag (a letter, digit or _, then up to 127 of those, . and -)", tag)
 		}
 		rest = rest[:i]
@@ -94,7 +102,7 @@ func checkReference(ref string) error {
 		return fail("repository path is %d characters, over 255", len(repo))
 	}
 	for _, p := range parts {
-		if !pathComponent.MatchString(p) {
+		if !pathComponent().MatchString(p) {
 			return fail("repository path component %q is not canonical (lowercase letters and digits, "+
 				"separated by one of . _ __ or dashes; components separated by one /)", p)
 		}
@@ -131,7 +139,7 @@ func checkHost(registry string) error {
 		return nil
 	}
 	for _, c := range strings.Split(host, ".") {
-		if !hostComponent.MatchString(c) {
+		if !hostComponent().MatchString(c) {
 			return fmt.Errorf("host name component %q is not a name (letters, digits and inner dashes)", c)
 		}
 	}

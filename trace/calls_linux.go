@@ -27,6 +27,21 @@ const (
 	kMkdirat                    // mkdirat(dirfd, path, mode)
 	kConnect                    // connect(fd, addr, addrlen)
 	kChdir                      // chdir(path)
+	// The calls that take on or give away user and group IDs, recorded
+	// at their entry in Result.IDs (see idCalls).
+	kSetuid    // setuid(uid)
+	kSetgid    // setgid(gid)
+	kSetfsuid  // setfsuid(uid)
+	kSetfsgid  // setfsgid(gid)
+	kSetreuid  // setreuid(ruid, euid)
+	kSetregid  // setregid(rgid, egid)
+	kSetresuid // setresuid(ruid, euid, suid)
+	kSetresgid // setresgid(rgid, egid, sgid)
+	kSetgroups // setgroups(size, list)
+	kChown     // chown(path, uid, gid)
+	kLchown    // lchown(path, uid, gid)
+	kFchown    // fchown(fd, uid, gid)
+	kFchownat  // fchownat(dirfd, path, uid, gid, flags)
 )
 
 // call is one traced system call of one architecture. Its index in calls

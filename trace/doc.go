@@ -40,6 +40,13 @@
 // [Result.Files] is what an image of the program needs; [Result.Lookups]
 // the directories and links it only walked through.
 //
+// The user and group IDs the processes take on or give files to are in
+// [Result.IDs], read at the entry of setuid, setgid, setfsuid, setfsgid,
+// setreuid, setregid, setresuid, setresgid, setgroups, chown, lchown,
+// fchown and fchownat: a service that drops privileges to its user shows
+// that user's ID there, which is what names it asks NSS for come to (the
+// names themselves never reach the kernel).
+//
 // # What was not found
 //
 // With [Options.Failures], the lookups that failed with ENOENT or ENOTDIR
@@ -95,6 +102,11 @@
 //
 // All ptrace requests come from one locked OS thread that ends with the
 // run; PTRACE_O_EXITKILL kills the traced processes if the tracer dies.
+// That thread waits for any of its children and tracees (a new tracee may
+// stop before its parent reports the fork), so it is one without children
+// and not the main thread, where the kernel hands the children of threads
+// that end: the caller's own children, started from any goroutine, keep
+// their exit status for it.
 //
 // # Limits
 //

@@ -129,14 +129,7 @@ func Run(ctx context.Context, argv []string, opts *Options) (*Result, error) {
 	helperArgv := append([]string{helperName, prog}, argv...)
 
 	done := make(chan error, 1)
-	go func() {
-		// The thread stays locked until the goroutine ends, and so
-		// ends with it: ptrace requests must come from the thread
-		// that attached, and if anything goes wrong the thread's exit
-		// makes PTRACE_O_EXITKILL kill every tracee.
-		runtime.LockOSThread()
-		done <- t.run(attr, helperArgv, sock[0], sock[1])
-	}()
+	onOwnThread(done, func() error { return t.run(attr, helperArgv, sock[0], sock[1]) })
 	stop := make(chan struct{})
 	var watcher sync.WaitGroup
 	watcher.Go(func() {
@@ -238,6 +231,56 @@ type tracer struct {
 	listed   map[listed]bool // OpListDir recorded once per process and directory
 	info     syscallInfo
 	buf      [pathMax]byte
+}
+
+// threadTries bounds the threads onOwnThread tries.
+const threadTries = 16
+
+// onOwnThread runs fn in a goroutine locked to an OS thread that has no
+// child process and is not the process's main thread, and sends its
+// error to done; it returns once fn has started. The thread stays locked
+// until the goroutine ends, and so ends with it: ptrace requests must
+// come from the thread that attached, and if anything goes wrong the
+// thread's exit makes PTRACE_O_EXITKILL kill every tracee.
+//
+// The tracer waits for any of its thread's children and tracees
+// (__WNOTHREAD), as it must: a new tracee may report its first stop
+// before its parent reports the fork. A thread that ran another
+// goroutine may have forked for it (os/exec), and that child is the
+// thread's: the wait would reap it and its owner would lose its exit
+// status. The main thread is where the kernel hands the children of
+// another thread that ends. Each such thread is held by its goroutine,
+// so that the next try lands on another, and released, its children
+// untouched, once fn runs.
+func onOwnThread(done chan<- error, fn func() error) {
+	release := make(chan struct{})
+	defer close(release)
+	for range threadTries {
+		own := make(chan bool)
+		go func() {
+			runtime.LockOSThread()
+			if unix.Gettid() == unix.Getpid() || threadHasChildren() {
+				own <- false
+				<-release
+				runtime.UnlockOSThread()
+				return
+			}
+			own <- true
+			done <- fn()
+		}()
+		if <-own {
+			return
+		}
+	}
+	done <- fmt.Errorf("no thread without child processes to trace from after %d tries", threadTries)
+}
+
+// threadHasChildren reports whether the calling thread has child
+// processes, zombies included; false when the kernel does not say
+// (without CONFIG_PROC_CHILDREN).
+func threadHasChildren() bool {
+	b, err := os.ReadFile("/proc/thread-self/children")
+	return err == nil && len(strings.TrimSpace(string(b))) > 0
 }
 
 // run starts the helper from the locked thread, attaches to it and
@@ -370,7 +413,8 @@ func (t *tracer) loop() {
 	for {
 		var ws unix.WaitStatus
 		// __WNOTHREAD: only this thread's children and tracees, never
-		// a child another goroutine started and will wait for.
+		// a child another goroutine started and will wait for; the
+		// thread had no children before the helper (onOwnThread).
 		tid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOTHREAD, nil)
 		if err == unix.EINTR {
 			continue
@@ -472,6 +516,10 @@ func (t *tracer) seccompStop(tk *task) {
 		resume(unix.PTRACE_CONT, tk.tid, 0)
 	case kGetdents:
 		t.listDir(tk, int32(info.args[0]))
+		resume(unix.PTRACE_CONT, tk.tid, 0)
+	case kSetuid, kSetgid, kSetfsuid, kSetfsgid, kSetreuid, kSetregid, kSetresuid, kSetresgid, kSetgroups, kChown, kLchown, kFchown, kFchownat:
+		// The IDs are in the arguments: no need to stop at the exit.
+		t.idEntry(tk, c, &info.args)
 		resume(unix.PTRACE_CONT, tk.tid, 0)
 	default:
 		tk.exec = nil

@@ -118,12 +118,40 @@ type Result struct {
 	// Failed are, with Options.Failures, the calls that failed with
 	// ENOENT or ENOTDIR, in the order they returned.
 	Failed []Access
+	// IDs are the user and group IDs the run's processes took on
+	// (setuid, setresgid, setgroups…) or gave files to (chown…), each
+	// once, with the first call that used it: the accounts the program
+	// needs by name, as a service dropping privileges to its user does.
+	IDs []IDUse
 	// ExitCode is the exit status of the program, or -1 if a signal
 	// killed it; Signal is that signal.
 	ExitCode int
 	Signal   syscall.Signal
 
 	self string // the tracer's own executable, left out of Files
+}
+
+// An IDUse is a user or group ID that a process passed to the kernel, as
+// the tracer saw it at the entry of the call (whether the call then
+// succeeded or not: a call refused for want of privilege still names the
+// account the program wanted).
+type IDUse struct {
+	ID    uint32
+	Group bool   // a group ID; else a user ID
+	Call  string // the system call: "setuid", "setresgid", "setgroups", "fchownat"…
+	// PID is the process, as numbered in the run's PID namespace when
+	// it is isolated, and Comm its name.
+	PID  int
+	Comm string
+}
+
+// String is "uid 33 (setuid by pid 7, nginx)".
+func (u IDUse) String() string {
+	what := "uid"
+	if u.Group {
+		what = "gid"
+	}
+	return fmt.Sprintf("%s %d (%s by pid %d, %s)", what, u.ID, u.Call, u.PID, u.Comm)
 }
 
 // Error is the error of a run that failed to start or did not finish.

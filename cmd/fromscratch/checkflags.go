@@ -74,8 +74,8 @@ func (f *checkFlags) validate() error {
 
 // options are the check's options for the programs paths and the
 // arguments after "--".
-func (f *checkFlags) options(paths, progArgs []string) []check.Option {
-	opts := []check.Option{check.WithStdio(nil, errw, errw), check.WithEnv(f.env...)}
+func (f *checkFlags) options(s *session, paths, progArgs []string) []check.Option {
+	opts := []check.Option{check.WithStdio(nil, s.errw, s.errw), check.WithEnv(f.env...)}
 	switch {
 	case progArgs != nil:
 		opts = append(opts, check.WithArgs(append([]string{paths[0]}, progArgs...)...))
@@ -101,7 +101,7 @@ func (f *checkFlags) options(paths, progArgs []string) []check.Option {
 		opts = append(opts, check.WithWorkingDir(f.workdir))
 	}
 	if f.fix {
-		opts = append(opts, check.WithLog(prefixWriter{errw, "fromscratch: "}))
+		opts = append(opts, check.WithLog(prefixWriter{s.errw, "fromscratch: "}))
 	}
 	return opts
 }
@@ -109,7 +109,7 @@ func (f *checkFlags) options(paths, progArgs []string) []check.Option {
 // collect is collector.Collect, then the check or the fix loop; the plan
 // it returns is what rootfs and image write. A check that finds anything
 // is an error unless --check=warn.
-func (f *checkFlags) collect(paths, progArgs []string, copts []collector.Option) (*collector.Plan, error) {
+func (f *checkFlags) collect(s *session, paths, progArgs []string, copts []collector.Option) (*collector.Plan, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (f *checkFlags) collect(paths, progArgs []string, copts []collector.Option)
 		return collector.Collect(paths, copts...)
 	}
 	ctx := context.Background()
-	opts := f.options(paths, progArgs)
+	opts := f.options(s, paths, progArgs)
 	var plan *collector.Plan
 	var rep *check.Report
 	var err error
@@ -130,20 +130,20 @@ func (f *checkFlags) collect(paths, progArgs []string, copts []collector.Option)
 		return nil, err
 	}
 	if rep.Degraded != "" {
-		fmt.Fprintf(errw, "fromscratch: check: sandbox: %s\n", rep.Degraded)
+		fmt.Fprintf(s.errw, "fromscratch: check: sandbox: %s\n", rep.Degraded)
 	}
 	if f.base != "" {
-		fmt.Fprintf(errw, "fromscratch: check: sandbox: the files and environment of --base %s are not in it, only the plan's\n", f.base)
+		fmt.Fprintf(s.errw, "fromscratch: check: sandbox: the files and environment of --base %s are not in it, only the plan's\n", f.base)
 	}
 	problems := rep.Problems()
 	for _, p := range problems {
-		fmt.Fprintf(errw, "fromscratch: check: %s\n", p)
+		fmt.Fprintf(s.errw, "fromscratch: check: %s\n", p)
 	}
 	switch {
 	case len(problems) == 0:
-		fmt.Fprintf(errw, "fromscratch: check: passed (%v)\n", rep.Staged)
+		fmt.Fprintf(s.errw, "fromscratch: check: passed (%v)\n", rep.Staged)
 	case f.mode == "warn":
-		fmt.Fprintf(errw, "fromscratch: warning: the check found %d problem%s (listed above)\n", len(problems), plural(len(problems), "", "s"))
+		fmt.Fprintf(s.errw, "fromscratch: warning: the check found %d problem%s (listed above)\n", len(problems), plural(len(problems), "", "s"))
 	default:
 		return nil, fmt.Errorf("the check found %d problem%s (listed above); nothing written (--check=warn writes it anyway)", len(problems), plural(len(problems), "", "s"))
 	}

@@ -21,6 +21,7 @@ import (
 
 // collectFlags are the flags of every command that builds a Plan.
 type collectFlags struct {
+	ses *session // where the running command prints; set when it starts
 	resolveFlags
 	fromFlags
 	add          []string
@@ -114,17 +115,17 @@ func (f *collectFlags) plan(fs *pflag.FlagSet) (*collector.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, collector.WithTraced(traced...))
+		opts = append(opts, traced...)
 	}
 	if f.allowMissing {
 		opts = append(opts, collector.WithAllowMissing())
 	}
 	f.checks.workdir = f.workdir
-	plan, err := f.checks.collect(paths, progArgs, opts)
+	plan, err := f.checks.collect(f.ses, paths, progArgs, opts)
 	var missing *collector.MissingError
 	if errors.As(err, &missing) {
 		for _, m := range missing.Missing {
-			fmt.Fprintln(errw, missingLine(m, f.workDir()))
+			fmt.Fprintln(f.ses.errw, missingLine(m, f.workDir()))
 		}
 		n := len(missing.Missing)
 		return nil, missingError{fmt.Sprintf("the loader would not find %d librar%s (listed above); nothing written (--allow-missing writes it anyway)", n, plural(n, "y", "ies"))}
@@ -211,15 +212,18 @@ func (f *collectFlags) fileArgs(fs *pflag.FlagSet) (paths, progArgs []string, er
 // and both of the program's outputs on this command's standard error (one
 // rule for every command: the program's output never mixes with
 // fromscratch's own, the tree, the plan or the digest), and returns the files
-// it used, each with the first process that used it as its reason.
+// it used, each with the first process that used it as its reason, and the
+// user and group IDs it took on or gave files to (the root's accounts of
+// those go into the image: a service that drops privileges to its user),
+// as options.
 // Result.Files has left out /proc, /sys, /dev, what the run wrote or
 // created, and fromscratch itself. A run killed by --trace-timeout is an
 // error: what it used is incomplete, so nothing is written.
-func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedFile, error) {
+func (f *collectFlags) runTrace(prog string, args []string) ([]collector.Option, error) {
 	opts := &trace.Options{
 		Stdin:   os.Stdin,
-		Stdout:  errw,
-		Stderr:  errw,
+		Stdout:  f.ses.errw,
+		Stderr:  f.ses.errw,
 		Timeout: f.traceTimeout,
 	}
 	var res *trace.Result
@@ -228,18 +232,18 @@ func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedF
 		// In another root (--root, --from) the program runs there, as a
 		// container runtime would run it, and its paths are the root's.
 		opts.Sandbox = &trace.Sandbox{Root: f.root, Isolate: true, Overlay: true}
-		res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+		res, err = trace.Run(f.ses.ctx, append([]string{prog}, args...), opts)
 		var se *trace.SandboxError
 		if errors.As(err, &se) {
-			fmt.Fprintf(errw, "fromscratch: trace: sandbox: a chroot only, without namespaces (%v): writes of the traced run reach %s\n", se, quote.Name(f.root))
+			fmt.Fprintf(f.ses.errw, "fromscratch: trace: sandbox: a chroot only, without namespaces (%v): writes of the traced run reach %s\n", se, quote.Name(f.root))
 			opts.Sandbox = &trace.Sandbox{Root: f.root}
-			res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+			res, err = trace.Run(f.ses.ctx, append([]string{prog}, args...), opts)
 		}
 		if errors.Is(err, syscall.ENOEXEC) {
 			return nil, fmt.Errorf("--trace: %s cannot run on this machine (no qemu-user binfmt handler for its architecture?): %w", quote.Name(prog), err)
 		}
 	} else {
-		res, err = trace.Run(cmdCtx, append([]string{prog}, args...), opts)
+		res, err = trace.Run(f.ses.ctx, append([]string{prog}, args...), opts)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w (--trace-timeout): the program, or a process it left running, did not finish; nothing written", err)
@@ -249,18 +253,18 @@ func (f *collectFlags) runTrace(prog string, args []string) ([]collector.TracedF
 	}
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", quote.Name(prog), int(res.Signal), res.Signal)
+		fmt.Fprintf(f.ses.errw, "fromscratch: warning: traced run of %s was killed by signal %d (%v); what it used is added all the same\n", quote.Name(prog), int(res.Signal), res.Signal)
 	case res.ExitCode != 0:
-		fmt.Fprintf(errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", quote.Name(prog), res.ExitCode)
+		fmt.Fprintf(f.ses.errw, "fromscratch: warning: traced run of %s exited with status %d; what it used is added all the same\n", quote.Name(prog), res.ExitCode)
 	}
-	return collector.FromTrace(res), nil
+	return []collector.Option{collector.WithTraced(collector.FromTrace(res)...), collector.WithAccountIDs(collector.TracedIDs(res)...)}, nil
 }
 
 // printWarnings prints the plan's warnings: after the work is done, so
 // that a failure is one line.
-func printWarnings(plan *collector.Plan) {
+func (s *session) printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
-		fmt.Fprintf(errw, "fromscratch: warning: %s\n", quote.Words(flagText(w)))
+		fmt.Fprintf(s.errw, "fromscratch: warning: %s\n", quote.Words(flagText(w)))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -34,7 +35,7 @@ UTF-8, or that starts with '"', is printed as a Go string literal
 ("a\nb", "caf\xe9"), as ls and git quote names. --json writes each byte
 that is not UTF-8 as the lone surrogate \udcXX (Python's surrogateescape:
 os.fsencode(json.loads(...)) gives the name's bytes back).`,
-	flags: func(fs *pflag.FlagSet) func([]string) error {
+	flags: func(fs *pflag.FlagSet) func(*session, []string) error {
 		var cf collectFlags
 		var list, asJSON, plan bool
 		var base string
@@ -44,8 +45,15 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 		fs.StringVar(&base, "base", "", "with --plan: leave out, and list last, what the image `REF` has already, as 'image --base REF' does")
 		cf.register(fs)
 		cf.checks.reportOnly = true
-		return func([]string) error {
+		return func(s *session, _ []string) error {
+			cf.ses = s
+			out := s.out
 			defer cf.closeFrom()
+			// deps reads headers and prints: its heap is the graph, which
+			// it keeps to the end, and a run is milliseconds long. At the
+			// default pace the collector ran several times a run, for
+			// garbage that the exit frees anyway.
+			debug.SetGCPercent(400)
 			if btoi(list)+btoi(asJSON)+btoi(plan) > 1 {
 				return usageError{fmt.Errorf("--list, --json and --plan exclude each other")}
 			}
@@ -100,9 +108,9 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 				return err
 			}
 			if p != nil {
-				printWarnings(p)
+				s.printWarnings(p)
 			}
-			return reportMissing(g, p, cf.workDir())
+			return s.reportMissing(g, p, cf.workDir())
 		}
 	},
 }
@@ -169,7 +177,7 @@ func reasonsText(reasons []collector.Reason) string {
 
 // reportMissing prints every missing library of g and of the plan, once,
 // with the chain that needs it, and returns errMissing if there was one.
-func reportMissing(g *elfscan.Graph, p *collector.Plan, workdir string) error {
+func (s *session) reportMissing(g *elfscan.Graph, p *collector.Plan, workdir string) error {
 	missing := g.Missing()
 	if p != nil {
 		missing = append(missing, p.Missing()...)
@@ -178,7 +186,7 @@ func reportMissing(g *elfscan.Graph, p *collector.Plan, workdir string) error {
 	for _, m := range missing {
 		if line := missingLine(m, workdir); !printed[line] {
 			printed[line] = true
-			fmt.Fprintln(errw, line)
+			fmt.Fprintln(s.errw, line)
 		}
 	}
 	if len(missing) > 0 {

@@ -61,7 +61,7 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		// staging under way stops and removes itself; a finished one is
 		// removed by the deferred closeFrom once the command has stopped
 		// (and removed its own temporary output).
-		ctx := cmdCtx
+		ctx := f.ses.ctx
 		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
 		if err != nil {
 			f.closeFrom()
@@ -75,7 +75,7 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		f.mu.Unlock()
 		f.root = staged.Dir()
 		for _, n := range staged.Notes() {
-			fmt.Fprintf(errw, "fromscratch: note: %s: %s\n", f.from, n)
+			fmt.Fprintf(f.ses.errw, "fromscratch: note: %s: %s\n", f.from, n)
 		}
 	}
 	if len(args) > 0 {
@@ -135,7 +135,7 @@ func (f *collectFlags) printSizes(img v1.Image) {
 	if f.srcDigest != (v1.Hash{}) {
 		what = f.srcDigest.String() + ", compressed layers"
 	}
-	fmt.Fprintf(errw, "fromscratch: from %s (%s/%s): %s (%s), minified: %s (compressed layers)\n",
+	fmt.Fprintf(f.ses.errw, "fromscratch: from %s (%s/%s): %s (%s), minified: %s (compressed layers)\n",
 		f.from, cf.OS, cf.Architecture, humanSize(f.srcSize), what, humanSize(after))
 }
 

@@ -29,12 +29,13 @@ is an error (exit 1, nothing written) unless --allow-missing.
 The same inputs give the same digest: the image's creation time is
 $SOURCE_DATE_EPOCH (or --source-date-epoch, default 0), and no file's time
 is later than it (older files keep theirs, as tar --clamp-mtime does).`,
-	flags: func(fs *pflag.FlagSet) func([]string) error {
+	flags: func(fs *pflag.FlagSet) func(*session, []string) error {
 		var cf collectFlags
 		var f imageFlags
 		f.register(fs)
 		cf.register(fs)
-		return func([]string) error {
+		return func(s *session, _ []string) error {
+			cf.ses = s
 			defer cf.closeFrom()
 			return f.run(&cf, fs)
 		}
@@ -134,7 +135,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if f.push != "" {
 		var popts []image.PushOption
 		if !f.quiet && isTerminal(os.Stderr) {
-			popts = append(popts, image.WithProgress(errw))
+			popts = append(popts, image.WithProgress(cf.ses.errw))
 		}
 		popts = append(popts, image.WithAttachedReport(func(m image.ReferrersMethod) { attachedBy = m }))
 		outs = append(outs, image.Registry(f.push, popts...))
@@ -192,7 +193,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		if platform != nil {
 			p = *platform
 		}
-		base, err := image.LoadBase(cmdCtx, f.base, p)
+		base, err := image.LoadBase(cf.ses.ctx, f.base, p)
 		if err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 		return err
 	}
 	var left leftOut
-	img, err := untilInterrupted(cmdCtx, func() (v1.Image, error) {
+	img, err := untilInterrupted(cf.ses.ctx, func() (v1.Image, error) {
 		return image.Build(plan, append(append(opts, sboms.imageOptions()...), image.WithLeftOut(left.add))...)
 	})
 	if err != nil {
@@ -218,7 +219,7 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	digest, err := image.Write(cmdCtx, img, outs...)
+	digest, err := image.Write(cf.ses.ctx, img, outs...)
 	if err != nil {
 		abortSBOMs()
 		return err
@@ -226,12 +227,12 @@ func (f *imageFlags) run(cf *collectFlags, fs *pflag.FlagSet) error {
 	if err := commitSBOMs(); err != nil {
 		return err
 	}
-	left.print(f.base, f.quiet)
-	printWarnings(plan)
+	left.print(cf.ses.errw, f.base, f.quiet)
+	cf.ses.printWarnings(plan)
 	if !f.quiet {
 		cf.printSizes(img)
-		printAttached(f.push, digest, attachedBy)
-		fmt.Fprintln(out, digest)
+		cf.ses.printAttached(f.push, digest, attachedBy)
+		fmt.Fprintln(cf.ses.out, digest)
 	}
 	return nil
 }

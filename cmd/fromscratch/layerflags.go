@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -102,7 +103,7 @@ func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, opts []image.
 	for i, plan := range plans {
 		popts := append(opts, image.WithLeftOut(lefts[i].add))
 		if base != "" {
-			b, err := image.LoadBase(cmdCtx, base, plan.Platform)
+			b, err := image.LoadBase(cf.ses.ctx, base, plan.Platform)
 			if err != nil {
 				return err
 			}
@@ -116,16 +117,16 @@ func (f *layerFlags) runIndex(cf *collectFlags, fs *pflag.FlagSet, opts []image.
 	if err != nil {
 		return err
 	}
-	digest, err := image.WriteIndex(cmdCtx, idx, outs...)
+	digest, err := image.WriteIndex(cf.ses.ctx, idx, outs...)
 	if err != nil {
 		return err
 	}
 	for i, p := range plans {
-		lefts[i].print(base+" ("+p.Platform.String()+")", quiet)
-		printWarnings(p)
+		lefts[i].print(cf.ses.errw, base+" ("+p.Platform.String()+")", quiet)
+		cf.ses.printWarnings(p)
 	}
 	if !quiet {
-		fmt.Fprintln(out, digest)
+		fmt.Fprintln(cf.ses.out, digest)
 	}
 	return nil
 }
@@ -142,7 +143,7 @@ func (l *leftOut) add(e collector.Entry) {
 }
 
 // print says how many files the base had already.
-func (l *leftOut) print(base string, quiet bool) {
+func (l *leftOut) print(errw io.Writer, base string, quiet bool) {
 	if l.n == 0 || quiet {
 		return
 	}

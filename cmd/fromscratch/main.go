@@ -27,7 +27,15 @@ type command struct {
 	short string
 	long  string
 	// flags declares the command's flags; run is called with the rest.
-	flags func(fs *pflag.FlagSet) func(args []string) error
+	flags func(fs *pflag.FlagSet) func(s *session, args []string) error
+}
+
+// A session is where a running command prints and the context it runs
+// in, cancelled on SIGINT, SIGTERM and SIGHUP (cancelOnSignal): passed
+// down, never global, so that tests can run commands side by side.
+type session struct {
+	out, errw io.Writer
+	ctx       context.Context
 }
 
 var commands = []*command{depsCommand, rootfsCommand, imageCommand, versionCommand}
@@ -55,7 +63,6 @@ func main() {
 
 // run is main without os.Exit, for tests.
 func run(args []string, stdout, stderr io.Writer) int {
-	out, errw = stdout, stderr
 	if len(args) == 0 {
 		mainUsage(stderr)
 		return exitError
@@ -64,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		if len(args) > 1 {
 			if c := lookup(args[1]); c != nil {
-				return runCommand(c, []string{"--help"})
+				return runCommand(c, []string{"--help"}, stdout, stderr)
 			}
 		}
 		mainUsage(stdout)
@@ -77,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fromscratch: unknown command %q (see fromscratch --help)\n", args[0])
 		return exitError
 	}
-	return runCommand(c, args[1:])
+	return runCommand(c, args[1:], stdout, stderr)
 }
 
 func lookup(name string) *command {
@@ -89,14 +96,7 @@ func lookup(name string) *command {
 	return nil
 }
 
-// out and errw are where commands print; run sets them.
-var out, errw io.Writer = os.Stdout, os.Stderr
-
-// cmdCtx is the context of the running command, cancelled on SIGINT,
-// SIGTERM and SIGHUP (cancelOnSignal); runCommand sets it.
-var cmdCtx = context.Background()
-
-func runCommand(c *command, args []string) int {
+func runCommand(c *command, args []string, out, errw io.Writer) int {
 	fs := pflag.NewFlagSet("fromscratch "+c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
@@ -111,13 +111,12 @@ func runCommand(c *command, args []string) int {
 		commandUsage(out, c, fs)
 		return 0
 	}
-	var stop func()
-	cmdCtx, stop = cancelOnSignal()
-	err := do(fs.Args())
+	ctx, stop := cancelOnSignal()
+	err := do(&session{out: out, errw: errw, ctx: ctx}, fs.Args())
 	stop()
 	var ue usageError
 	if err != nil {
-		if code, ok := interruptedExit(cmdCtx, c.name); ok {
+		if code, ok := interruptedExit(ctx, errw, c.name); ok {
 			return code
 		}
 	}

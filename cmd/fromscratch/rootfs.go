@@ -22,7 +22,7 @@ gconv modules, libgcc_s, CA certificates, passwd/group, /tmp), into DIR.
 DIR is built beside itself and renamed at the end: a failure leaves nothing.
 A library the loader would not find is an error (exit 1, nothing written)
 unless --allow-missing.`,
-	flags: func(fs *pflag.FlagSet) func([]string) error {
+	flags: func(fs *pflag.FlagSet) func(*session, []string) error {
 		var cf collectFlags
 		var output, epoch string
 		var force bool
@@ -32,7 +32,8 @@ unless --allow-missing.`,
 		fs.StringVar(&epoch, "source-date-epoch", "", "clamp file times to `SECONDS` since 1970: older files keep theirs, the rest get it (default $SOURCE_DATE_EPOCH, else 0)")
 		cf.register(fs)
 		sf.register(fs)
-		return func([]string) error {
+		return func(s *session, _ []string) error {
+			cf.ses = s
 			defer cf.closeFrom()
 			if output == "" {
 				return usageError{fmt.Errorf("-o DIR is required")}
@@ -51,7 +52,7 @@ unless --allow-missing.`,
 			if err := cf.checkPlan(plan); err != nil {
 				return err
 			}
-			opts := []collector.WriteOption{collector.WithModTime(mtime), collector.WithContext(cmdCtx)}
+			opts := []collector.WriteOption{collector.WithTime(mtime), collector.WithContext(s.ctx)}
 			if force {
 				opts = append(opts, collector.WithForce())
 			}
@@ -70,9 +71,9 @@ unless --allow-missing.`,
 			if err := commitSBOMs(); err != nil {
 				return err
 			}
-			printWarnings(plan)
+			s.printWarnings(plan)
 			files, size := planSize(plan)
-			fmt.Fprintf(errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", quote.Name(output), len(plan.Entries), files, humanSize(size))
+			fmt.Fprintf(s.errw, "fromscratch: wrote %s: %d entries, %d files, %s\n", quote.Name(output), len(plan.Entries), files, humanSize(size))
 			return nil
 		}
 	},

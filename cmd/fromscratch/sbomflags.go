@@ -152,11 +152,11 @@ func unwrapPath(err error) error {
 }
 
 // printAttached says how the push attached the SBOMs, and why.
-func printAttached(ref string, digest v1.Hash, m image.ReferrersMethod) {
+func (s *session) printAttached(ref string, digest v1.Hash, m image.ReferrersMethod) {
 	switch m {
 	case image.ReferrersAPI:
-		fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s@%s as referrers: the registry has the referrers API\n", ref, digest)
+		fmt.Fprintf(s.errw, "fromscratch: SBOMs attached to %s@%s as referrers: the registry has the referrers API\n", ref, digest)
 	case image.ReferrersTag:
-		fmt.Fprintf(errw, "fromscratch: SBOMs attached to %s@%s as referrers and tagged %s: the registry has no referrers API\n", ref, digest, image.SBOMTag(digest))
+		fmt.Fprintf(s.errw, "fromscratch: SBOMs attached to %s@%s as referrers and tagged %s: the registry has no referrers API\n", ref, digest, image.SBOMTag(digest))
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -56,7 +57,7 @@ func cancelOnSignal() (ctx context.Context, stop func()) {
 
 // interruptedExit prints the line for a command stopped by a signal and
 // returns its exit status, or ok false if ctx was not interrupted.
-func interruptedExit(ctx context.Context, name string) (code int, ok bool) {
+func interruptedExit(ctx context.Context, errw io.Writer, name string) (code int, ok bool) {
 	cause, isSig := context.Cause(ctx).(interrupted)
 	if !isSig {
 		return 0, false

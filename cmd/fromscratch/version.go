@@ -12,13 +12,13 @@ var versionCommand = &command{
 	args:  "",
 	short: "print the version",
 	long:  "Prints fromscratch's version (from the Go build information).",
-	flags: func(fs *pflag.FlagSet) func([]string) error {
-		return func(args []string) error {
+	flags: func(fs *pflag.FlagSet) func(*session, []string) error {
+		return func(s *session, args []string) error {
 			v := "(devel)"
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version
 			}
-			fmt.Fprintf(out, "fromscratch %s\n", v)
+			fmt.Fprintf(s.out, "fromscratch %s\n", v)
 			return nil
 		}
 	},

@@ -3,6 +3,8 @@ package ldcache
 import (
 	"debug/elf"
 	"testing"
+
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 func TestABIFor(t *testing.T) {
@@ -99,5 +101,19 @@ func TestFlagsString(t *testing.T) {
 	}
 	if _, _, ok := Flags(0x0301).ELF(); ok {
 		t.Error("plain ELF x86-64 flags are no loader's")
+	}
+}
+
+// TestTableCacheFlagsNamed: every ABI byte the architecture table gives is
+// one of the named Flag constants (the table stores the number, as a leaf
+// package, and must not drift from them).
+func TestTableCacheFlagsNamed(t *testing.T) {
+	for _, a := range arch.ABIs() {
+		if a.Cache == arch.CacheNone || a.Cache == arch.CacheGeneric {
+			continue
+		}
+		if _, ok := requiredNames[Flags(a.CacheFlag)]; !ok {
+			t.Errorf("%v %v %s: cache flag %#x is not a named flag", a.Machine, a.Class, a.Triplet, a.CacheFlag)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 // A rec is one entry for the test cache writers.
@@ -286,7 +288,7 @@ func TestLookupRules(t *testing.T) {
 		return c
 	}
 	i386 := mustABI(elf.EM_386, elf.ELFCLASS32, 0)
-	armhf := mustABI(elf.EM_ARM, elf.ELFCLASS32, EFARMABIFloatHard)
+	armhf := mustABI(elf.EM_ARM, elf.ELFCLASS32, arch.EFARMABIFloatHard)
 	hf := FlagELFLibc6 | FlagARMLibHF
 	check := func(c *Cache, name string, abi ABI, hwcaps []string, want string) {
 		t.Helper()

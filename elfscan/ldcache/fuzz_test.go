@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 // FuzzParse feeds Parse arbitrary files (seeds in testdata/fuzz/FuzzParse:
@@ -17,7 +19,7 @@ func FuzzParse(f *testing.F) {
 	abis := []ABI{
 		mustABI(elf.EM_X86_64, elf.ELFCLASS64, 0),
 		mustABI(elf.EM_386, elf.ELFCLASS32, 0),
-		mustABI(elf.EM_ARM, elf.ELFCLASS32, EFARMABIFloatHard),
+		mustABI(elf.EM_ARM, elf.ELFCLASS32, arch.EFARMABIFloatHard),
 		mustABI(elf.EM_AARCH64, elf.ELFCLASS64, 0),
 	}
 	hwcaps := [][]string{nil, v432, {"custom", "x86-64-v2"}}

@@ -3,6 +3,8 @@ package ldcache
 import (
 	"debug/elf"
 	"strings"
+
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 // MuslDefaultPath is the search path musl's loader uses when its path file
@@ -66,13 +68,6 @@ func MuslArchFromInterp(interp string) (string, bool) {
 	return arch, true
 }
 
-// MIPS e_flags ISA revisions 6.
-const (
-	efMIPSArch     = 0xf0000000 // EF_MIPS_ARCH
-	efMIPSArch32R6 = 0x90000000
-	efMIPSArch64R6 = 0xa0000000
-)
-
 // MuslArch returns the $ARCH musl's loader for programs of this ELF machine,
 // class, data encoding and e_flags has (LDSO_ARCH in musl's
 // arch/*/reloc.h): "x86_64", "aarch64", "armhf", "powerpc64le", "riscv64",
@@ -83,104 +78,6 @@ const (
 // those the hard-float name is returned; MuslArchFromInterp reads the exact
 // name from the program's interpreter.
 func MuslArch(machine elf.Machine, class elf.Class, data elf.Data, eflags uint32) (string, bool) {
-	is64 := class == elf.ELFCLASS64
-	is32 := class == elf.ELFCLASS32
-	be := data == elf.ELFDATA2MSB
-	pick := func(cond bool, s string) string {
-		if cond {
-			return s
-		}
-		return ""
-	}
-	switch machine {
-	case elf.EM_X86_64:
-		if is64 {
-			return "x86_64", true
-		}
-		if is32 {
-			return "x32", true
-		}
-	case elf.EM_386:
-		if is32 {
-			return "i386", true
-		}
-	case elf.EM_AARCH64:
-		if is64 {
-			return "aarch64" + pick(be, "_be"), true
-		}
-	case elf.EM_ARM:
-		if is32 {
-			return "arm" + pick(be, "eb") + pick(eflags&EFARMABIFloatHard != 0, "hf"), true
-		}
-	case elf.EM_MIPS, elf.EM_MIPS_RS3_LE:
-		name := "mips"
-		switch {
-		case is64:
-			name = "mips64"
-		case is32 && eflags&EFMIPSABI2 != 0:
-			name = "mipsn32"
-		case !is32:
-			return "", false
-		}
-		r6 := eflags&efMIPSArch == efMIPSArch32R6 || eflags&efMIPSArch == efMIPSArch64R6
-		return name + pick(r6, "r6") + pick(!be, "el"), true
-	case elf.EM_PPC:
-		if is32 {
-			return "powerpc", true
-		}
-	case elf.EM_PPC64:
-		if is64 {
-			return "powerpc64" + pick(!be, "le"), true
-		}
-	case elf.EM_S390:
-		if is64 {
-			return "s390x", true
-		}
-	case elf.EM_RISCV:
-		name := "riscv64"
-		if is32 {
-			name = "riscv32"
-		} else if !is64 {
-			return "", false
-		}
-		switch eflags & efRISCVFloatABI {
-		case efRISCVSoft:
-			return name + "-sf", true
-		case efRISCVSingle:
-			return name + "-sp", true
-		case efRISCVDouble:
-			return name, true
-		}
-	case elf.EM_LOONGARCH:
-		if is64 {
-			switch eflags & efLArchABIMask {
-			case efLArchSoft:
-				return "loongarch64-sf", true
-			case efLArchSingle:
-				return "loongarch64-sp", true
-			case efLArchDouble:
-				return "loongarch64", true
-			}
-		}
-	case elf.EM_68K:
-		if is32 {
-			return "m68k", true
-		}
-	case elf.EM_MICROBLAZE:
-		if is32 {
-			return "microblaze" + pick(!be, "el"), true
-		}
-	case elf.EM_OPENRISC:
-		if is32 {
-			return "or1k", true
-		}
-	case elf.EM_SH:
-		if is32 {
-			return "sh" + pick(be, "eb") + pick(eflags&efSHFDPIC != 0, "-fdpic"), true
-		}
-	}
-	return "", false
+	a, _ := arch.Lookup(machine, class, data, eflags)
+	return a.Musl, a.Musl != ""
 }
-
-// efSHFDPIC is EF_SH_FDPIC.
-const efSHFDPIC = 0x8000

@@ -1,22 +1,15 @@
 package oracle
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
-	"debug/elf"
-
 	"github.com/fromscratch/fromscratch/elfscan"
-	"github.com/fromscratch/fromscratch/elfscan/ldcache"
+	"github.com/fromscratch/fromscratch/internal/hostld"
 )
 
 // Options say how to run the loader.
@@ -56,8 +49,8 @@ func (e *LoaderError) Error() string {
 }
 
 // ErrRefused is wrapped by Ask's error when the file's interpreter is not
-// a loader the oracle knows to be safe to start.
-var ErrRefused = errors.New("oracle: refusing to start an unknown interpreter")
+// a loader the oracle knows to be safe to start (hostld.Check).
+var ErrRefused = hostld.ErrRefused
 
 // Ask returns the real paths (inside the sysroot, if any) of the files the
 // loader maps for path, in the order it prints them (the interpreter among
@@ -87,44 +80,40 @@ func Ask(p string, opts Options) (paths []string, missing []string, err error) {
 		}
 		interp = opts.Loader
 		if interp == "" {
-			interp = defaultLoader(f)
+			interp = hostld.DefaultLoader(f.Machine, f.Class, f.Data, f.EFlags, f.Needed)
 		}
 	}
 	flavor, err := checkLoader(root, interp)
 	if err != nil {
 		return nil, nil, err
 	}
-	env := []string{}
-	if len(opts.LibraryPath) > 0 {
-		env = append(env, "LD_LIBRARY_PATH="+strings.Join(opts.LibraryPath, ":"))
-	}
-	var argv []string
-	switch {
-	case flavor == "musl":
-		argv = []string{interp, "--list", p}
-	case f.Kind == elfscan.KindDynamic && st.Mode()&0o111 != 0 && st.Mode()&(os.ModeSetuid|os.ModeSetgid) == 0:
+	cmd := hostld.List(flavor, interp, p, opts.LibraryPath)
+	if flavor == hostld.Glibc && f.Kind == elfscan.KindDynamic && st.Mode()&0o111 != 0 && st.Mode()&(os.ModeSetuid|os.ModeSetgid) == 0 {
 		// The kernel starts the program's own glibc loader, checked
-		// above; tracing stops it before the program runs.
-		argv = []string{p}
-		env = append(env, "LD_TRACE_LOADED_OBJECTS=1")
-	default:
-		// A library (some, like libcap, have a PT_INTERP to print
-		// their version when run), a file without execute permission,
-		// or a set-id program (which would ignore tracing and run):
-		// given to the loader as an argument.
-		argv = []string{interp, p}
-		env = append(env, "LD_TRACE_LOADED_OBJECTS=1")
+		// above; tracing stops it before the program runs. A library
+		// (some, like libcap, have a PT_INTERP to print their version
+		// when run), a file without execute permission, or a set-id
+		// program (which would ignore tracing and run) is given to the
+		// loader as an argument instead.
+		cmd.Argv = []string{p}
 	}
-	stdout, stderr, exit, err := run(opts, argv, env)
+	cmd.Dir, cmd.Sysroot, cmd.Credential, cmd.Timeout = opts.Dir, opts.Sysroot, opts.Credential, opts.Timeout
+	stdout, stderr, exit, err := hostld.Run(cmd)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("oracle: %w", err)
 	}
 	dir := opts.Dir
 	if dir == "" {
 		dir = "/"
 	}
-	paths, missing = parse(stdout, stderr, flavor)
-	for i, x := range paths {
+	for _, l := range hostld.Parse(stdout, stderr, flavor) {
+		if l.Path == "" {
+			missing = append(missing, l.Name)
+			continue
+		}
+		// A path found through a relative search directory is printed
+		// relative: "libq.so => libq.so".
+		x := l.Path
 		if !strings.HasPrefix(x, "/") {
 			x = path.Join(dir, x)
 		}
@@ -132,189 +121,40 @@ func Ask(p string, opts Options) (paths []string, missing []string, err error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("oracle: the loader printed %s: %v", x, err)
 		}
-		paths[i] = real
+		paths = append(paths, real)
 	}
-	if exit != 0 && flavor == "glibc" && len(missing) == 0 {
-		return nil, nil, &LoaderError{Cmd: argv, Exit: exit, Stderr: string(stderr), Paths: paths}
+	if exit != 0 && flavor == hostld.Glibc && len(missing) == 0 {
+		return nil, nil, &LoaderError{Cmd: cmd.Argv, Exit: exit, Stderr: string(stderr), Paths: paths}
 	}
 	return paths, missing, nil
 }
 
-// glibcLoaders are the PT_INTERP names of glibc's loaders.
-var glibcLoader = regexp.MustCompile(`^(ld-linux[-a-z0-9_]*\.so\.[0-9]+|ld64\.so\.[12]|ld\.so\.1)$`)
-
-// checkLoader makes sure interp is a loader we know: by its name, and by
-// what it is: glibc's loaders have their own name as SONAME, musl's is a
-// library that needs nothing. It returns "glibc" or "musl".
-func checkLoader(root *elfscan.Root, interp string) (string, error) {
-	base := path.Base(interp)
+// checkLoader makes sure interp is a loader we know (hostld.Check).
+func checkLoader(root *elfscan.Root, interp string) (hostld.Flavor, error) {
 	lf, err := elfscan.Open(root, interp)
 	if err != nil {
-		return "", fmt.Errorf("%w %s: %v", ErrRefused, interp, err)
+		return 0, fmt.Errorf("oracle: %w %s: %v", ErrRefused, interp, err)
 	}
-	switch {
-	case strings.HasPrefix(base, "ld-musl-") && lf.Interp == "" && len(lf.Needed) == 0 && (lf.Soname == "" || lf.Soname == "libc.so"):
-		// musl's loader is its libc, which needs nothing; builds give
-		// it no SONAME or "libc.so".
-		return "musl", nil
-	case glibcLoader.MatchString(base) && lf.Soname == base:
-		return "glibc", nil
-	}
-	return "", fmt.Errorf("%w %s (SONAME %q)", ErrRefused, interp, lf.Soname)
-}
-
-// defaultLoader is the loader that runs programs like the library f.
-func defaultLoader(f *elfscan.File) string {
-	for _, n := range f.Needed {
-		if n == "libc.so" || strings.HasPrefix(n, "libc.musl-") {
-			arch, ok := ldcache.MuslArch(f.Machine, f.Class, f.Data, f.EFlags)
-			if !ok {
-				return ""
-			}
-			return "/lib/ld-musl-" + arch + ".so.1"
-		}
-	}
-	switch f.Machine {
-	case elf.EM_X86_64:
-		return "/lib64/ld-linux-x86-64.so.2"
-	case elf.EM_386:
-		return "/lib/ld-linux.so.2"
-	case elf.EM_AARCH64:
-		return "/lib/ld-linux-aarch64.so.1"
-	case elf.EM_ARM:
-		if f.EFlags&ldcache.EFARMABIFloatHard != 0 {
-			return "/lib/ld-linux-armhf.so.3"
-		}
-		return "/lib/ld-linux.so.3"
-	case elf.EM_RISCV:
-		return "/lib/ld-linux-riscv64-lp64d.so.1"
-	case elf.EM_PPC64:
-		return "/lib64/ld64.so.2"
-	case elf.EM_S390:
-		return "/lib/ld64.so.1"
-	}
-	return ""
-}
-
-// run starts argv with exactly env, in the sysroot if any.
-func run(opts Options, argv, env []string) (stdout, stderr []byte, exit int, err error) {
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = env
-	cmd.Dir = opts.Dir
-	if opts.Sysroot != "" {
-		// The loader's path is inside the chroot: no PATH lookup, and the
-		// working directory is taken after chroot.
-		cmd.Path = argv[0]
-		cmd.Err = nil
-		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: opts.Sysroot}
-		if cmd.Dir == "" {
-			cmd.Dir = "/"
-		}
-	} else if cmd.Dir == "" {
-		cmd.Dir = "/"
-	}
-	if opts.Credential != nil {
-		if cmd.SysProcAttr == nil {
-			cmd.SysProcAttr = &syscall.SysProcAttr{}
-		}
-		cmd.SysProcAttr.Credential = opts.Credential
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.Bytes(), errb.Bytes(), ee.ExitCode(), nil
-	}
+	flavor, err := hostld.Check(interp, lf.Soname, lf.Needed, lf.Interp != "")
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("oracle: %s: %v", strings.Join(argv, " "), err)
+		return 0, fmt.Errorf("oracle: %w", err)
 	}
-	return out.Bytes(), errb.Bytes(), 0, nil
-}
-
-var (
-	arrowLine  = regexp.MustCompile(`^\s*(\S.*?) => (.*?)(?: \(0x[0-9a-f]+\))?$`)
-	directLine = regexp.MustCompile(`^\s*(\S.*?) \(0x[0-9a-f]+\)$`)
-	vdso       = regexp.MustCompile(`^linux-(vdso|gate|vdso32|vdso64)\.so\.1$`)
-	muslError  = regexp.MustCompile(`^Error loading shared library (.*?): .* \(needed by .*\)$`)
-)
-
-// parse reads the loader's listing.
-func parse(stdout, stderr []byte, flavor string) (paths, missing []string) {
-	for _, line := range strings.Split(string(stdout), "\n") {
-		if m := arrowLine.FindStringSubmatch(line); m != nil {
-			if m[2] == "not found" {
-				missing = append(missing, m[1])
-			} else if m[2] != "" {
-				// A path found through a relative search directory
-				// is printed relative: "libq.so => libq.so".
-				paths = append(paths, m[2])
-			}
-			continue
-		}
-		if m := directLine.FindStringSubmatch(line); m != nil && !vdso.MatchString(m[1]) {
-			// The interpreter, a name with a slash, or a name found
-			// relative to the working directory: glibc prints the
-			// name alone when it is also the path it opened.
-			paths = append(paths, m[1])
-		}
-	}
-	if flavor == "musl" {
-		for _, line := range strings.Split(string(stderr), "\n") {
-			if m := muslError.FindStringSubmatch(line); m != nil {
-				missing = append(missing, m[1])
-			}
-		}
-	}
-	return paths, missing
+	return flavor, nil
 }
 
 // HostInfo is what the host's glibc loader says about this machine in
-// `ld.so --help`: the glibc-hwcaps subdirectories it searches, best first,
-// and the legacy AT_PLATFORM name it substitutes for $PLATFORM.
-type HostInfo struct {
-	HWCaps   []string
-	Platform string
-}
-
-var (
-	hwcapsLine   = regexp.MustCompile(`^\s+(\S+) \(supported, searched\)$`)
-	platformLine = regexp.MustCompile(`^\s+(\S+) \(AT_PLATFORM; supported, searched\)$`)
-)
+// `ld.so --help` (hostld.Help).
+type HostInfo = hostld.Help
 
 // Host runs the host's loader (interp, e.g. /lib64/ld-linux-x86-64.so.2)
 // with --help, which prints its settings and runs nothing else.
 func Host(interp string) (HostInfo, error) {
-	var h HostInfo
 	if _, err := checkLoader(elfscan.HostRoot(), interp); err != nil {
-		return h, err
+		return HostInfo{}, err
 	}
-	stdout, _, _, err := run(Options{}, []string{interp, "--help"}, []string{})
+	stdout, _, _, err := hostld.Run(hostld.Cmd{Argv: []string{interp, "--help"}})
 	if err != nil {
-		return h, err
+		return HostInfo{}, fmt.Errorf("oracle: %w", err)
 	}
-	section := ""
-	for _, line := range strings.Split(string(stdout), "\n") {
-		switch {
-		case strings.HasPrefix(line, "Subdirectories of glibc-hwcaps"):
-			section = "hwcaps"
-		case strings.HasPrefix(line, "Legacy HWCAP"):
-			section = "legacy"
-		case !strings.HasPrefix(line, " "):
-			section = ""
-		}
-		if m := hwcapsLine.FindStringSubmatch(line); m != nil && section == "hwcaps" {
-			h.HWCaps = append(h.HWCaps, m[1])
-		}
-		if m := platformLine.FindStringSubmatch(line); m != nil {
-			h.Platform = m[1]
-		}
-	}
-	return h, nil
+	return hostld.ParseHelp(stdout), nil
 }

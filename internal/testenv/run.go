@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// RunTimeout bounds each program that the Run functions start; a program
+// runTimeout bounds each program that the Run functions start; a program
 // still running then is killed and the test fails.
-var RunTimeout = 5 * time.Minute
+const runTimeout = 5 * time.Minute
 
 // RunHost runs argv on the host with exactly env as its environment (nil:
 // empty) and stdin as its standard input, and returns its standard output,
@@ -209,7 +209,7 @@ func run(t testing.TB, env []string, stdin string, argv []string, desc string) (
 	if len(argv) == 0 {
 		t.Fatal("run: no command")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	if env == nil {
@@ -224,7 +224,7 @@ func run(t testing.TB, env []string, stdin string, argv []string, desc string) (
 	err := cmd.Run()
 	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
 	if ctx.Err() != nil {
-		t.Fatalf("%s: killed after %v\nstdout:\n%s\nstderr:\n%s", desc, RunTimeout, stdout, stderr)
+		t.Fatalf("%s: killed after %v\nstdout:\n%s\nstderr:\n%s", desc, runTimeout, stdout, stderr)
 	}
 	var exitErr *exec.ExitError
 	switch {

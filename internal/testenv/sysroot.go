@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// SysrootPackages are the Debian packages that Arm64Sysroot and Amd64Sysroot
+// sysrootPackages are the Debian packages that Arm64Sysroot and Amd64Sysroot
 // unpack: coreutils, shells, text tools, openssl and curl, and every library
 // their programs load (curl alone loads 30).
-var SysrootPackages = []string{
+var sysrootPackages = []string{
 	"libc6", "libgcc-s1", "gcc-12-base",
 	"coreutils", "libacl1", "libattr1", "libgmp10", "libselinux1", "libpcre2-8-0",
 	"bash", "libtinfo6", "dash", "grep", "sed", "gzip", "tar", "findutils",
@@ -28,28 +28,31 @@ var SysrootPackages = []string{
 	"libffi8", "libtasn1-6", "libssh2-1",
 }
 
-// SysrootPrograms are dynamic programs in a sysroot of SysrootPackages all of
-// whose libraries are in it too.
-var SysrootPrograms = []string{
-	"/bin/bash", "/bin/dash", "/bin/grep", "/bin/gzip", "/bin/ls", "/bin/sed", "/bin/tar",
-	"/usr/bin/curl", "/usr/bin/env", "/usr/bin/find", "/usr/bin/openssl",
+// SysrootPrograms returns dynamic programs in a sysroot of Arm64Sysroot's
+// packages all of whose libraries are in it too: a new slice each call.
+func SysrootPrograms() []string {
+	return []string{
+		"/bin/bash", "/bin/dash", "/bin/grep", "/bin/gzip", "/bin/ls", "/bin/sed", "/bin/tar",
+		"/usr/bin/curl", "/usr/bin/env", "/usr/bin/find", "/usr/bin/openssl",
+	}
 }
 
 // Arm64Sysroot returns a directory holding Debian bookworm's arm64
-// SysrootPackages, unpacked with dpkg -x: a root for --root tests and, with
+// packages (coreutils, shells, text tools, openssl, curl and their
+// libraries), unpacked with dpkg -x: a root for --root tests and, with
 // EnableQemuArm64, for chroots. Like every Debian sysroot it is not usrmerged
 // (/bin, /lib are real directories) and has no ld.so.cache. It is shared by
 // all tests: copy it (CopyTree) before changing it.
 func Arm64Sysroot(t testing.TB) string {
 	t.Helper()
-	return DebianSysroot(t, "arm64", SysrootPackages...)
+	return DebianSysroot(t, "arm64", sysrootPackages...)
 }
 
 // Amd64Sysroot is Arm64Sysroot for amd64: the same programs, runnable with
 // RunChroot without qemu.
 func Amd64Sysroot(t testing.TB) string {
 	t.Helper()
-	return DebianSysroot(t, "amd64", SysrootPackages...)
+	return DebianSysroot(t, "amd64", sysrootPackages...)
 }
 
 // DebianSysroot returns a directory with the Debian packages pkgs of

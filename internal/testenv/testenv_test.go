@@ -275,7 +275,7 @@ func checkSysroot(t *testing.T, sysroot, loader, libdir string) {
 	if !strings.Contains(out, "libc.so.6 => /lib/"+libdir+"/libc.so.6") {
 		t.Errorf("ls does not load libc from the sysroot:\n%s", out)
 	}
-	for _, prog := range testenv.SysrootPrograms {
+	for _, prog := range testenv.SysrootPrograms() {
 		out := ldTrace(t, sysroot, loader, prog)
 		if strings.Contains(out, "not found") || !strings.Contains(out, "libc.so.6") {
 			t.Errorf("%s in %s:\n%s", prog, sysroot, out)
