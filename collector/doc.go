@@ -53,12 +53,15 @@
 //	                                                             given with WithAdd; their homes that the
 //	                                                             root has, empty (/root, 0700)
 //	package-data  a program (or library) naming a directory that what its Debian package, or one of the
-//	              its package (or a same-source dependency)      same source it depends on, lists there
+//	              its package (or a same-source dependency)      same source it depends on (a library:
+//	                                                             or recommends), lists there
 //	              lists                                          (a library: only the dependency's), with
 //	                                                             closures: /usr/share/vim, git-core,
 //	                                                             perl-base, libsasl2's plugins
 //	start-dirs    an interpreter of startDirs (python3.*,        the directories it looks at as it starts
 //	              libtcl8.*)                                     (site directories, package path), empty
+//	                                                             but for Python's .pth files and the
+//	                                                             modules their import lines name
 //	tmp           an object importing mkstemp, tmpfile, mkdtemp… /tmp, mode 1777
 //	gconv         glibc, and an object importing iconv_open      the gconv directory compiled into libc:
 //	                                                             gconv-modules(.d, .cache) and the modules

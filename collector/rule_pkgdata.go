@@ -19,7 +19,8 @@ import (
 // from the prefix of a program in a bin directory), and the directory is
 // in the list of the object's Debian package or of a package of the same
 // source that it depends on (vim-tiny's vim-common; for a library, one
-// without programs: libsasl2-2's libsasl2-modules-db). A library's own
+// it depends on or recommends that has no programs: libsasl2-2's
+// libsasl2-modules-db and libsasl2-modules). A library's own
 // directory that holds ELF files is left out: those are modules loaded by
 // name as configured (libc's gconv modules, OpenSSL's engines, Kerberos's
 // plugins), not data it needs whole. Added:
@@ -44,13 +45,18 @@ func rulePackageData(c *collection) error {
 		// those of the same source it depends on.
 		program := c.ownsProgram(pkg)
 		ids, why := []string{pkg.id()}, map[string]string{pkg.id(): pkg.id()}
-		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch)) {
+		fields := []string{"Pre-Depends", "Depends"}
+		if !program {
+			// libsasl2-2 recommends its plugins (libsasl2-modules).
+			fields = append(fields, "Recommends")
+		}
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), fields...) {
 			id := db.listID(dep, "")
 			if !program && listsPrograms(db.paths(id)) {
 				continue // a library's tools and daemons: not its data
 			}
 			ids = append(ids, id)
-			why[id] = dep + " (a dependency of " + pkg.id() + ", of the same source)"
+			why[id] = dep + " (of the same source as " + pkg.id() + ")"
 		}
 		listedBy := map[string][]string{}
 		for _, id := range ids {
