@@ -128,13 +128,29 @@ func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgDB, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The rules of one round ask about the same new objects: the
+	// search of every list is made once for them.
+	var key strings.Builder
+	for _, o := range objs {
+		key.WriteString(o.Source + "\x00")
+	}
+	if last, ok := c.cache["dpkg:owners:last"].(ownersAsked); ok && last.objects == key.String() {
+		return last.pkgs, db, nil
+	}
 	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
 		c.warn(rule+": "+format, args...)
 	})
-	if err != nil || len(pkgs) == 0 {
+	if err != nil {
 		return nil, nil, err
 	}
+	c.cache["dpkg:owners:last"] = ownersAsked{key.String(), pkgs}
 	return pkgs, db, nil
+}
+
+// ownersAsked is newOwners' last answer.
+type ownersAsked struct {
+	objects string // the real paths asked about, NUL-terminated
+	pkgs    []*dpkgOwner
 }
 
 // programDirs are where a package's programs are.

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"debug/elf"
 	"io/fs"
 	"path"
 	"slices"
@@ -208,12 +209,54 @@ func (c *collection) namedDirs(p string, program bool, want map[string]bool) []s
 	if program && strings.HasSuffix(path.Dir(p), "/bin") {
 		prefix = path.Dir(path.Dir(p))
 	}
+	var out []string
+	seen := map[string]bool{}
+	for _, data := range c.readOnlyData(p) {
+		out = namedIn(data, prefix, want, seen, out)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// readOnlyData returns the contents of the file p's loadable segments
+// that are not executable, where linkers that separate code (binutils
+// since 2.31, lld) put constant strings (.rodata, and .data for tables of
+// them): a fraction of a large library. Where no segment is read-only,
+// strings share the code's: all loadable segments are returned. A file
+// debug/elf cannot read is returned whole.
+func (c *collection) readOnlyData(p string) [][]byte {
+	if f, err := c.root.Open(p); err == nil {
+		defer f.Close()
+		if ef, err := elf.NewFile(f); err == nil {
+			separate := slices.ContainsFunc(ef.Progs, func(prog *elf.Prog) bool {
+				return prog.Type == elf.PT_LOAD && prog.Flags&(elf.PF_X|elf.PF_W) == 0
+			})
+			var out [][]byte
+			for _, prog := range ef.Progs {
+				if prog.Type != elf.PT_LOAD || separate && prog.Flags&elf.PF_X != 0 || prog.Filesz == 0 || prog.Filesz > 256<<20 {
+					continue
+				}
+				b := make([]byte, prog.Filesz)
+				if _, err := f.ReadAt(b, int64(prog.Off)); err != nil {
+					out = nil
+					break
+				}
+				out = append(out, b)
+			}
+			if out != nil {
+				return out
+			}
+		}
+	}
 	data, err := c.root.ReadFile(p, 256<<20)
 	if err != nil {
 		return nil
 	}
-	var out []string
-	seen := map[string]bool{}
+	return [][]byte{data}
+}
+
+// namedIn appends to out the paths of want that data names (namedDirs).
+func namedIn(data []byte, prefix string, want, seen map[string]bool, out []string) []string {
 	// Each string with a slash, once: from the NUL before its first
 	// slash to the NUL after it.
 	for off := 0; off < len(data); {
@@ -232,20 +275,31 @@ func (c *collection) namedDirs(p string, program bool, want map[string]bool) []s
 		if end-start < 4 || end-start > 4096 {
 			continue
 		}
-		for _, f := range bytes.FieldsFunc(data[start:end], func(r rune) bool { return r == ':' || r == ' ' || r == '\t' }) {
-			s := string(f)
-			if s[0] != '/' {
-				if prefix == "" || s[0] == '.' || !strings.Contains(s, "/") {
-					continue
-				}
-				s = path.Join(prefix, s)
+		for str := data[start:end]; len(str) > 0; {
+			f := str
+			if j := bytes.IndexAny(str, ": \t"); j >= 0 {
+				f, str = str[:j], str[j+1:]
+			} else {
+				str = nil
 			}
-			if want[s] && !seen[s] {
+			if len(f) == 0 || bytes.IndexByte(f, '/') < 0 {
+				continue
+			}
+			if f[0] == '/' {
+				if want[string(f)] && !seen[string(f)] { // no copy unless found
+					seen[string(f)] = true
+					out = append(out, string(f))
+				}
+				continue
+			}
+			if prefix == "" || f[0] == '.' {
+				continue
+			}
+			if s := path.Join(prefix, string(f)); want[s] && !seen[s] {
 				seen[s] = true
 				out = append(out, s)
 			}
 		}
 	}
-	slices.Sort(out)
 	return out
 }
