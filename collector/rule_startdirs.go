@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
+	"github.com/fromscratch/fromscratch/internal/arch"
 )
 
 // startDirs are the directories interpreters look at as they start, by
 // the file name of the program or library (a glob; "{name}" in a
-// directory stands for that name): Python's site directories, which
+// directory stands for that name, "{triplet}" for the multiarch triplet
+// of its architecture): Python's site directories, which
 // site.py adds to sys.path when they exist; Tcl's package path
 // (tcl_pkgPath, compiled into libtcl), which it normalizes, following
 // each directory on the way.
@@ -20,7 +22,7 @@ var startDirs = []struct {
 	run  string // a glob of the files in them that it runs as it starts
 }{
 	{"python3.*", []string{"/usr/local/lib/{name}/dist-packages", "/usr/lib/python3/dist-packages", "/usr/lib/{name}/dist-packages"}, "*.pth"},
-	{"libtcl8.*.so", []string{"/usr/local/lib/tcltk", "/usr/local/share/tcltk", "/usr/lib/tcltk/x86_64-linux-gnu", "/usr/lib/tcltk", "/usr/share/tcltk"}, ""},
+	{"libtcl8.*.so", []string{"/usr/local/lib/tcltk", "/usr/local/share/tcltk", "/usr/lib/tcltk/{triplet}", "/usr/lib/tcltk", "/usr/share/tcltk"}, ""},
 }
 
 // pthImport finds the modules that the "import" lines of a Python .pth
@@ -48,6 +50,16 @@ func ruleStartDirs(c *collection) error {
 			why := Reason{Rule: RuleStartDirs, Requester: objectName(o), Evidence: "looked at by " + objectName(o) + " as it starts"}
 			for _, d := range s.dirs {
 				d = strings.ReplaceAll(d, "{name}", name)
+				if strings.Contains(d, "{triplet}") {
+					if o.File == nil {
+						continue
+					}
+					abi, ok := arch.Lookup(o.File.Machine, o.File.Class, o.File.Data, o.File.EFlags)
+					if !ok || abi.Triplet == "" {
+						continue
+					}
+					d = strings.ReplaceAll(d, "{triplet}", abi.Triplet)
+				}
 				for top := d; d != "/"; d = path.Dir(d) {
 					if st, err := c.root.Lstat(d); err == nil {
 						if st.IsDir() {
