@@ -46,9 +46,22 @@
 //	                                                             glibc 2.34: libc exports _nss_files_*),
 //	                                                             with closures; /etc/services and the
 //	                                                             like for "files"
+//	resolver      glibc, and an object importing getaddrinfo or  the root's /etc/host.conf, and
+//	              gethostbyname…                                 /etc/gai.conf for getaddrinfo
 //	users         an object importing a passwd or group lookup   /etc/passwd and /etc/group with root,
 //	                                                             nobody (65534), nonroot (65532), unless
-//	                                                             given with WithAdd
+//	                                                             given with WithAdd; their homes that the
+//	                                                             root has, empty (/root, 0700)
+//	package-data  a program (or library) naming a directory that what its Debian package, or one of the
+//	              its package (or a same-source dependency)      same source it depends on (a library:
+//	                                                             or recommends), lists there
+//	              lists                                          (a library: only the dependency's), with
+//	                                                             closures: /usr/share/vim, git-core,
+//	                                                             perl-base, libsasl2's plugins
+//	start-dirs    an interpreter of startDirs (python3.*,        the directories it looks at as it starts
+//	              libtcl8.*)                                     (site directories, package path), empty
+//	                                                             but for Python's .pth files and the
+//	                                                             modules their import lines name
 //	tmp           an object importing mkstemp, tmpfile, mkdtemp… /tmp, mode 1777
 //	gconv         glibc, and an object importing iconv_open      the gconv directory compiled into libc:
 //	                                                             gconv-modules(.d, .cache) and the modules
@@ -59,8 +72,8 @@
 //	              __cxa_throw/_Unwind_* imported
 //	certificates  a TLS library (libssl, libgnutls, libnss3,     the root's CA bundle at its path and
 //	              libmbedtls, libwolfssl)                        SSL_CERT_FILE in Plan.Env; with libcrypto,
-//	                                                             openssl.cnf and cert.pem of its
-//	                                                             compiled-in OPENSSLDIR
+//	                                                             openssl.cnf, cert.pem and the certs link
+//	                                                             of its compiled-in OPENSSLDIR
 //
 // Objects that import dlopen get a warning naming them. What no rule can
 // know — Python's or Perl's modules, libmagic's database, plugins — comes

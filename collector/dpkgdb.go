@@ -112,16 +112,48 @@ func (db *dpkgDB) find(name, arch string) *dpkgPara {
 	return nil
 }
 
+// listID is how the info files of the installed package name (of
+// architecture arch, or any) are named: NAME, or NAME:ARCH for a package
+// that more than one architecture may have.
+func (db *dpkgDB) listID(name, arch string) string {
+	id := name
+	if arch != "" {
+		id += ":" + arch
+	}
+	if _, err := db.list(id); err != nil {
+		if para := db.find(name, ""); para != nil {
+			id = name + ":" + para.arch
+		}
+	}
+	return id
+}
+
+// paths returns the package's file list, one absolute path each; none
+// for a package without a list.
+func (db *dpkgDB) paths(id string) []string {
+	data, _ := db.list(id)
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "/") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // sameSourceDepends returns the installed packages of the paragraph's
-// Depends and Pre-Depends (every alternative) built from the same source
-// package as it.
-func (db *dpkgDB) sameSourceDepends(para *dpkgPara) []string {
+// fields (Depends and Pre-Depends unless given; every alternative) built
+// from the same source package as it.
+func (db *dpkgDB) sameSourceDepends(para *dpkgPara, fields ...string) []string {
+	if len(fields) == 0 {
+		fields = []string{"Pre-Depends", "Depends"}
+	}
 	if para == nil {
 		return nil
 	}
 	var out []string
 	seen := map[string]bool{}
-	for _, field := range []string{"Pre-Depends", "Depends"} {
+	for _, field := range fields {
 		for _, alt := range strings.FieldsFunc(dpkgField(para.text, field), func(r rune) bool { return r == ',' || r == '|' }) {
 			name, _, _ := strings.Cut(strings.TrimSpace(alt), " ")
 			name, _, _ = strings.Cut(name, ":")

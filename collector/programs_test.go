@@ -94,12 +94,13 @@ var programTests = []programTest{
 		opts: []collector.Option{collector.WithAdd("/usr/lib/python3.11", ""), collector.WithExclude("__pycache__")},
 		argv: []string{"/usr/bin/python3", "-c", `import json, sys, hashlib, zlib; print(json.dumps({"a": [1, 2]}), sys.version_info[:2], hashlib.sha256(b"x").hexdigest()[:8], zlib.crc32(b"x"))`},
 		env:  []string{"PYTHONDONTWRITEBYTECODE=1"}, stderr: true, note: "--add /usr/lib/python3.11: the standard library is read at run time"},
+	// POSIX.pm and its XS library: perl-base's directory, which perl
+	// names (the package-data rule).
 	{name: "perl", progs: []string{"/usr/bin/perl"},
-		opts: []collector.Option{collector.WithAdd("/usr/lib/x86_64-linux-gnu/perl-base", "")},
-		argv: []string{"/usr/bin/perl", "-MPOSIX=floor", "-e", `print floor(7.5), " ", join(",", map { $_ * 2 } 1..3), "\n"`}, stderr: true,
-		note: "--add /usr/lib/x86_64-linux-gnu/perl-base: POSIX.pm and its XS library"},
-	{name: "tclsh", progs: []string{"/usr/bin/tclsh8.6"}, opts: []collector.Option{collector.WithAdd("/usr/share/tcltk/tcl8.6", "")},
-		argv: []string{"/usr/bin/tclsh8.6"}, stdin: "puts [expr {6*7}]\nputs [string toupper abc]\n", stderr: true, note: "--add /usr/share/tcltk/tcl8.6: init.tcl"},
+		argv: []string{"/usr/bin/perl", "-MPOSIX=floor", "-e", `print floor(7.5), " ", join(",", map { $_ * 2 } 1..3), "\n"`}, stderr: true},
+	// init.tcl: libtcl's /usr/share/tcltk (the package-data rule).
+	{name: "tclsh", progs: []string{"/usr/bin/tclsh8.6"},
+		argv: []string{"/usr/bin/tclsh8.6"}, stdin: "puts [expr {6*7}]\nputs [string toupper abc]\n", stderr: true},
 	{name: "file", progs: []string{"/usr/bin/file"}, opts: []collector.Option{collector.WithAdd("/usr/share/misc/magic.mgc", "")},
 		argv: []string{"/usr/bin/file", "-b", "/usr/bin/file"}, stderr: true, note: "--add /usr/share/misc/magic.mgc: libmagic's database"},
 	// TLS clients, without network.

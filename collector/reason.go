@@ -24,6 +24,7 @@ const (
 	RuleUsers             Rule = "users"              // WithUsers, or NSS lookups of users and groups
 	RuleNSSConfig         Rule = "nss-config"         // /etc/nsswitch.conf for NSS lookups
 	RuleNSS               Rule = "nss"                // NSS modules and the files they read
+	RuleResolver          Rule = "resolver"           // the resolver's host.conf and gai.conf
 	RuleGconv             Rule = "gconv"              // iconv's gconv modules
 	RuleLibgcc            Rule = "libgcc"             // libgcc_s.so.1, which glibc and C++ dlopen
 	RuleCerts             Rule = "certs"              // CA certificates for TLS libraries
@@ -34,6 +35,8 @@ const (
 	RuleTrace             Rule = "trace"              // WithTraced: a path a traced run used
 	RuleLocale            Rule = "locale"             // locales for setlocale, and WithLocales
 	RuleConffiles         Rule = "conffiles"          // a Debian package's configuration and directories
+	RulePackageData       Rule = "package-data"       // a Debian package's data in a directory its program names
+	RuleStartDirs         Rule = "start-dirs"         // directories an interpreter looks at as it starts
 	RuleAccounts          Rule = "accounts"           // the root's users and groups: owners, names asked for, homes
 	RuleDlopenNote        Rule = "dlopen-note"        // a library a .note.dlopen note declares
 	RuleCheck             Rule = "check"              // WithTraced from check.Fix: a path a checked run missed
@@ -57,6 +60,7 @@ var ruleText = map[Rule]string{
 	RuleUsers:             "{evidence}",
 	RuleNSSConfig:         "NSS configuration ({evidence})",
 	RuleNSS:               "NSS {evidence}",
+	RuleResolver:          "resolver configuration ({evidence})",
 	RuleGconv:             "{evidence}",
 	RuleLibgcc:            "{evidence}",
 	RuleCerts:             "CA certificates ({evidence})",
@@ -67,6 +71,8 @@ var ruleText = map[Rule]string{
 	RuleTrace:             "{evidence}",
 	RuleLocale:            "locale {evidence}",
 	RuleConffiles:         "{evidence}",
+	RulePackageData:       "{evidence}",
+	RuleStartDirs:         "{evidence}",
 	RuleAccounts:          "{evidence}",
 	RuleDlopenNote:        "{evidence}",
 	RuleCheck:             "check: {evidence}",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -56,10 +57,12 @@ func isDirOrBelow(p, d string) bool {
 // redis's /etc/redis/redis.conf) and writes into the directories the
 // package made for it (/var/lib/nginx, /var/log/nginx). Evidence: a
 // program or library of the plan owned by a package of the root's dpkg
-// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and,
-// for a program's package, the packages of the same source that it
-// depends on (nginx's configuration is in nginx-common): the conffiles
-// that the root has (its PKG.conffiles); the directories of its list
+// database (its /var/lib/dpkg/info/PKG.list). Added, for that package and
+// the packages of the same source that it depends on (nginx's
+// configuration is in nginx-common) — for a library's package, those it
+// depends on or recommends that have no programs (libldap's ldap.conf is
+// in libldap-common; libnss-systemd's systemd is not the program's) —
+// the conffiles that the root has (its PKG.conffiles); the directories of its list
 // under /etc, /var and /srv that hold nothing else of the package (made
 // for configuration snippets, data, logs, caches) and those that lead to
 // the conffiles, each with the root's mode and owner; the symlinks in its
@@ -72,28 +75,7 @@ func ruleConffiles(c *collection) error {
 	if c.cfg.noConffiles {
 		return nil
 	}
-	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	var objs []*Entry
-	for _, o := range c.order {
-		key := "conffiles:object:" + o.RealPath
-		if o.File == nil || c.cache[key] != nil {
-			continue
-		}
-		c.cache[key] = true
-		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
-	}
-	if len(objs) == 0 {
-		return nil
-	}
-	db, err := c.dpkgDatabase()
-	if err != nil {
-		return err
-	}
-	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
-		c.warn("conffiles: "+format, args...)
-	})
+	pkgs, db, err := c.newOwners("conffiles")
 	if err != nil || len(pkgs) == 0 {
 		return err
 	}
@@ -102,12 +84,18 @@ func ruleConffiles(c *collection) error {
 		if err := c.addPackageConfig(db, pkg.name, pkg.arch, evidence, pkg.owns[0]); err != nil {
 			return err
 		}
-		if !c.ownsProgram(pkg) {
-			// A library's package depends on its own tools and
-			// daemons (libnss-systemd on systemd): not the program's.
-			continue
+		program := c.ownsProgram(pkg)
+		fields := []string{"Pre-Depends", "Depends"}
+		if !program {
+			// A library's configuration may come in a package of its
+			// own that it recommends (libldap's ldap.conf in
+			// libldap-common).
+			fields = append(fields, "Recommends")
 		}
-		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch)) {
+		for _, dep := range db.sameSourceDepends(db.find(pkg.name, pkg.arch), fields...) {
+			if !program && listsPrograms(db.paths(db.listID(dep, ""))) {
+				continue // a library's tools and daemons (libnss-systemd's systemd): not the program's
+			}
 			why := fmt.Sprintf("%s (a dependency of %s, of the same source; %s owns %s)", dep, pkg.id(), pkg.id(), pkg.owns[0])
 			if err := c.addPackageConfig(db, dep, "", why, pkg.owns[0]); err != nil {
 				return err
@@ -115,6 +103,67 @@ func ruleConffiles(c *collection) error {
 		}
 	}
 	return nil
+}
+
+// newOwners returns the packages of the root's dpkg database that own
+// objects of the closures that the rule has not asked about yet, with the
+// database; none where the root has no dpkg database.
+func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgDB, error) {
+	if !hasDpkg(c.root) {
+		return nil, nil, nil
+	}
+	var objs []*Entry
+	for _, o := range c.order {
+		key := rule + ":object:" + o.RealPath
+		if o.File == nil || c.cache[key] != nil {
+			continue
+		}
+		c.cache[key] = true
+		objs = append(objs, &Entry{Path: o.Path, Kind: File, Source: o.RealPath})
+	}
+	if len(objs) == 0 {
+		return nil, nil, nil
+	}
+	db, err := c.dpkgDatabase()
+	if err != nil {
+		return nil, nil, err
+	}
+	// The rules of one round ask about the same new objects: the
+	// search of every list is made once for them.
+	var key strings.Builder
+	for _, o := range objs {
+		key.WriteString(o.Source + "\x00")
+	}
+	if last, ok := c.cache["dpkg:owners:last"].(ownersAsked); ok && last.objects == key.String() {
+		return last.pkgs, db, nil
+	}
+	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
+		c.warn(rule+": "+format, args...)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	c.cache["dpkg:owners:last"] = ownersAsked{key.String(), pkgs}
+	return pkgs, db, nil
+}
+
+// ownersAsked is newOwners' last answer.
+type ownersAsked struct {
+	objects string // the real paths asked about, NUL-terminated
+	pkgs    []*dpkgOwner
+}
+
+// programDirs are where a package's programs are.
+var programDirs = []string{"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/games"}
+
+// listsPrograms reports whether a package list has a file in programDirs.
+func listsPrograms(list []string) bool {
+	for _, p := range list {
+		if slices.Contains(programDirs, path.Dir(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ownsProgram reports whether the package owns a program of the plan.
@@ -139,15 +188,8 @@ func (c *collection) addPackageConfig(db *dpkgDB, name, arch, evidence, requeste
 		return nil
 	}
 	c.cache[key] = true
-	id := name
-	if arch != "" {
-		id += ":" + arch
-	}
+	id := db.listID(name, arch)
 	listData, err := db.list(id)
-	if para := db.find(name, ""); err != nil && para != nil {
-		id = name + ":" + para.arch
-		listData, err = db.list(id)
-	}
 	if err != nil {
 		return nil // installed without a list: nothing to go by
 	}

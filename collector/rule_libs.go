@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"io/fs"
 	"path"
 	"strings"
 
@@ -79,7 +80,8 @@ var caBundles = []string{
 // Added: the root's CA bundle at its path (its symlinks kept) and
 // SSL_CERT_FILE naming it in Plan.Env; with OpenSSL's libcrypto, the
 // openssl.cnf of its compiled-in OPENSSLDIR and the cert.pem there (which
-// Debian links to the bundle), when the root has them. OpenSSL runs
+// Debian links to the bundle), when the root has them, and its certs
+// directory (the link to /etc/ssl/certs, or the directory alone). OpenSSL runs
 // without openssl.cnf, but with it behaves as on the root (security level,
 // providers).
 func ruleCertificates(c *collection) error {
@@ -124,6 +126,28 @@ func ruleCertificates(c *collection) error {
 				return err
 			}
 		}
+	}
+	// OPENSSLDIR/certs, where OpenSSL looks certificates up by hash
+	// (openssl x509 stats it): Debian links it to /etc/ssl/certs, which
+	// has the bundle. The link, or the directory, only: the bundle is
+	// what the image verifies with.
+	certs := path.Join(dir, "certs")
+	why = Reason{Rule: RuleCerts, Requester: objectName(crypto), Evidence: "OpenSSL's certificate directory, " + objectName(crypto) + " in the closure"}
+	st, err := c.root.Lstat(certs)
+	switch {
+	case err != nil:
+	case st.Mode()&fs.ModeSymlink != 0:
+		if target, err := c.root.Stat(certs); err != nil || !target.IsDir() {
+			return nil
+		}
+		e := &Entry{Path: certs, Kind: Symlink, Mode: fs.ModeSymlink | 0o777}
+		if e.Target, err = c.root.Readlink(certs); err != nil {
+			return nil
+		}
+		e.Uid, e.Gid = owner(st)
+		return c.addEntry(e, why, true)
+	case st.IsDir():
+		return c.addDir(certs, st, why)
 	}
 	return nil
 }

@@ -26,7 +26,9 @@ nonroot:x:65532:
 // that own planned files (a data directory owned by its service user:
 // evidence the program runs as that user, and what docker's --user NAME
 // looks up), and those WithUserNames and WithGroupNames name; with such
-// accounts, the files are written without import evidence too. A static
+// accounts, the files are written without import evidence too. With
+// passwd, the homes of root, nobody and nonroot that the root has, empty
+// (/root, mode 0700). A static
 // program shows no evidence: give it users with --add or --users.
 func ruleUsers(c *collection) error {
 	_, users, funcs := c.nssUsage()
@@ -36,7 +38,17 @@ func ruleUsers(c *collection) error {
 			found[f.path] = Reason{Rule: RuleUsers, Requester: describe(objs), Evidence: "users root, nobody, nonroot (" + evidence(objs, funcs[f.db]) + ")"}
 		}
 	}
-	return c.setAccountFiles(found)
+	if err := c.setAccountFiles(found); err != nil {
+		return err
+	}
+	if _, ok := found[etcPasswd]; ok {
+		// A program that looks a user up goes to its home (zsh, git,
+		// ssh stat it): the image's users' homes that the root has,
+		// as distroless has /root, empty: what is in them is the
+		// root's users', and secret (WithTraced keeps them out).
+		return c.addHomes(parseAccounts([]byte(passwdData), true))
+	}
+	return nil
 }
 
 // tmpFuncs make files in $TMPDIR or /tmp.

@@ -23,7 +23,10 @@ type rule struct {
 // rules are the automatic rules, in order. WithNoAuto turns them all off.
 var rules = []rule{
 	{"nss", ruleNSS},
+	{"resolver", ruleResolver},
 	{"conffiles", ruleConffiles},
+	{"package-data", rulePackageData},
+	{"start-dirs", ruleStartDirs},
 	{"dlopen-notes", ruleDlopenNotes},
 	{"tmp", ruleTmp},
 	{"gconv", ruleGconv},
