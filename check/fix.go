@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/collector"
@@ -53,15 +54,21 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 		}
 		var fresh []collector.TracedFile
 		var names, why []string
+		// A run that lacks an account takes another way (glibc asks
+		// the next NSS service, which looks in /run and /usr/local
+		// for userdb records): the paths it looked for that the source
+		// run never went near wait for the next round, with the
+		// accounts added.
+		held := 0
+		hold := rep.SourceTrace != nil && slices.ContainsFunc(rep.Missing, func(m Missing) bool {
+			return (m.Kind == MissingUser || m.Kind == MissingGroup) && !have[accountKey(m)]
+		})
 		for _, m := range rep.Missing {
 			switch m.Kind {
 			case MissingUser, MissingGroup:
 				// From the root's /etc/passwd or /etc/group, with the
 				// user's primary group.
-				key := "user:" + m.Account
-				if m.Kind == MissingGroup {
-					key = "group:" + m.Account
-				}
+				key := accountKey(m)
 				if have[key] {
 					continue
 				}
@@ -74,6 +81,10 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 			if have[m.Path] || m.Type&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice) != 0 {
 				continue
 			}
+			if hold && m.Kind == MissingPath && !near(rep.SourceTrace, m.Path) {
+				held++
+				continue
+			}
 			have[m.Path] = true
 			why = append(why, m.String())
 			fresh = append(fresh, collector.TracedFile{Path: m.Path, Rule: collector.RuleCheck, Reason: m.How(), StatOnly: m.Lookup != trace.OpOpen && m.Lookup != trace.OpExec})
@@ -82,7 +93,11 @@ func Fix(ctx context.Context, roots []string, copts []collector.Option, opts ...
 			names = append(names, f.Path)
 		}
 		if cfg.log != nil {
-			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s\n", round, len(rep.Missing), len(names), list(names))
+			heldText := ""
+			if held > 0 {
+				heldText = fmt.Sprintf(" (%d held until the accounts are added)", held)
+			}
+			fmt.Fprintf(cfg.log, "check: round %d: %d missing, %d to add%s%s\n", round, len(rep.Missing), len(names), heldText, list(names))
 			for _, w := range why {
 				fmt.Fprintf(cfg.log, "check:   %s\n", w)
 			}
@@ -99,4 +114,23 @@ func list(names []string) string {
 		return ""
 	}
 	return ": " + strings.Join(names, " ")
+}
+
+// accountKey names an account finding in Fix's set of what it added.
+func accountKey(m Missing) string {
+	if m.Kind == MissingGroup {
+		return "group:" + m.Account
+	}
+	return "user:" + m.Account
+}
+
+// near reports whether the run res used or looked for p, or a path below
+// it.
+func near(res *trace.Result, p string) bool {
+	for _, as := range [][]trace.Access{res.Accesses, res.Failed} {
+		if slices.ContainsFunc(as, func(a trace.Access) bool { return under(a.Path, []string{p}) }) {
+			return true
+		}
+	}
+	return false
 }

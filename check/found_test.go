@@ -16,7 +16,8 @@ import (
 // whose /etc/passwd does not name it; the run in the root goes on to
 // setresgid and setresuid to its IDs, and the check names the user and
 // the group from the root's files. Fix adds them, and the fixed image
-// prints the name as the root does.
+// prints the name as the root does; what the image's run looked for only
+// because the user was missing is not added.
 func TestAccounts(t *testing.T) {
 	testenv.NeedRoot(t)
 	testenv.NeedCommand(t, "/usr/bin/setpriv", "/usr/bin/id")
@@ -58,6 +59,15 @@ func TestAccounts(t *testing.T) {
 	passwd := fixed.Lookup("/etc/passwd")
 	if passwd == nil || !strings.Contains(string(passwd.Data), "\nwww-data:x:"+uid+":"+gid+":") {
 		t.Errorf("/etc/passwd of the fixed plan: %v", passwd)
+	}
+	// The image's run without the user took another way (glibc asked
+	// systemd's NSS service, which looks for userdb records in /run and
+	// /usr/local); the root's run never went there, and with the user
+	// added neither does the image's.
+	for _, p := range []string{"/run", "/usr/local"} {
+		if fixed.Lookup(p) != nil {
+			t.Errorf("%s added: %s", p, fixed.Lookup(p).Reasons)
+		}
 	}
 	// The reason is the check's finding.
 	if !slices.ContainsFunc(collector.Texts(passwd.Reasons), func(r string) bool {

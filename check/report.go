@@ -33,6 +33,9 @@ type Report struct {
 	// Trace is the staged run as the tracer saw it: every path it
 	// used (Accesses) and looked for in vain (Failed).
 	Trace *trace.Result
+	// SourceTrace is the run in the source root as the tracer saw it;
+	// nil WithoutCompare.
+	SourceTrace *trace.Result
 }
 
 // Exit is how a run ended.

@@ -81,7 +81,7 @@ func Run(ctx context.Context, plan *collector.Plan, opts ...Option) (*Report, er
 	rep.Staged, rep.Source, rep.Compared = o.staged, o.source, !cfg.noCompare
 	rep.OutputDiffers = cfg.output && rep.Compared && !bytes.Equal(o.stagedOut.Bytes(), o.sourceOut.Bytes())
 	if o.res != nil {
-		rep.Trace = o.res
+		rep.Trace, rep.SourceTrace = o.res, o.srcRes
 		rep.Missing = missing(plan, o.res.Failed)
 		// The staged tree as the image has it: its symlinks resolved
 		// inside it.
