@@ -81,7 +81,7 @@ const (
 	// service that drops privileges to its user asks NSS for the name
 	// first and fails without it.
 	MissingUser
-	MissingGroup
+	MissingGroup // MissingUser for a group ID and /etc/group
 )
 
 // Missing is one path, directory entry or account the staged run lacked.

@@ -57,10 +57,10 @@ func (f *collectFlags) stage(fs *pflag.FlagSet, args []string) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		// SIGINT, SIGTERM and SIGHUP cancel cmdCtx (cancelOnSignal): a
-		// staging under way stops and removes itself; a finished one is
-		// removed by the deferred closeFrom once the command has stopped
-		// (and removed its own temporary output).
+		// SIGINT, SIGTERM and SIGHUP cancel the session's context
+		// (cancelOnSignal): a staging under way stops and removes itself;
+		// a finished one is removed by the deferred closeFrom once the
+		// command has stopped (and removed its own temporary output).
 		ctx := f.ses.ctx
 		staged, err := imageroot.New(img, imageroot.WithContext(ctx))
 		if err != nil {
