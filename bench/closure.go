@@ -150,7 +150,7 @@ func closureSection(c *config) error {
 	if uroot != nil {
 		uroot.note = fmt.Sprintf("%d calls a round, %d failed, %d distinct paths", len(files), urootFailed, len(urootPaths))
 	}
-	withImports.note = "the closure plus every file's imported symbols (rootfs, image)"
+	withImports.note = "the closure plus every file's imported symbols and dlopen notes (rootfs, image)"
 	table(append([]*contender{ours, withImports, cliList, cliRules, floor}, peers...)...)
 	if loop != nil {
 		if r, ok := printRatio("loader loop / fromscratch", loop, ours); ok {

@@ -13,9 +13,16 @@
 //	           u-root ldd   github.com/u-root/u-root/pkg/ldd.List(FILE) in
 //	                        this process, once per file (it runs INTERP
 //	                        --list FILE)
-//	         with our memory (peak RSS, bytes allocated) and, from a run of
-//	         the same resolution under trace, how often each object
-//	         was opened (elfscan exposes no count of its own)
+//	         and, as a user meets it, the fromscratch command built and run
+//	         as a process on all the files (process start included):
+//	         deps --list (target: 40× faster than the loader loop) and
+//	         deps with the rules on (target: 25×); the same closure in
+//	         process with every file's imports and dlopen notes read; and
+//	         the floor, a loop that only opens each file of the closure and
+//	         preads its headers and dynamic segment. Then our memory (peak
+//	         RSS, bytes allocated) and, from a run of the same resolution
+//	         under trace, how often each object was opened (elfscan
+//	         exposes no count of its own)
 //	rootfs   collector.Collect + collector.WriteDir of /usr/bin/curl against
 //	         lddtree --copy-to-tree of the same program, a fresh directory
 //	         each run; the sizes of both trees

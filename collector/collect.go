@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,7 +24,13 @@ func collect(roots []string, opts ...Option) (*Plan, error) {
 	if len(roots) == 0 {
 		return nil, errors.New("no program given")
 	}
-	c := newCollection(cfg, elfscan.NewResolver(cfg.resolver...))
+	ropts := cfg.resolver
+	if cfg.noAuto && len(cfg.traced) > 0 {
+		// Neither a rule nor the dlopen warning asks what the objects
+		// import: their symbol tables stay unread.
+		ropts = append(slices.Clip(ropts), elfscan.WithImports(false))
+	}
+	c := newCollection(cfg, elfscan.NewResolver(ropts...))
 	if err := c.addPrograms(roots); err != nil {
 		return nil, err
 	}

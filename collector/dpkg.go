@@ -126,7 +126,10 @@ func dpkgOwners(db *dpkgDB, entries []*Entry, warn func(string, ...any)) ([]*dpk
 		}
 	}
 	if err := db.readLists(); err != nil {
-		warn("%s not read: %v: no package metadata added", dpkgInfo, err)
+		return nil, err
+	}
+	if db.listDirErr != nil {
+		warn("%s not read: %v: no package metadata added", dpkgInfo, db.listDirErr)
 		return nil, nil
 	}
 	var pkgs []*dpkgOwner

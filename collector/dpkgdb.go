@@ -25,10 +25,11 @@ type dpkgDB struct {
 	// them, no package makes them for itself.
 	skeleton map[string]bool
 
-	listsRead bool
-	listIDs   []string          // every NAME[:ARCH] with a .list, in directory order
-	lists     map[string][]byte // by NAME[:ARCH]; read by readLists or list
-	listErr   error
+	listsRead  bool
+	listIDs    []string          // every NAME[:ARCH] with a .list, in directory order
+	lists      map[string][]byte // by NAME[:ARCH]; read by readLists or list
+	listDirErr error             // the info directory could not be listed
+	listErr    error             // a list could not be read
 }
 
 // A dpkgPara is one paragraph of the status file, with the fields the
@@ -174,7 +175,7 @@ func (db *dpkgDB) list(id string) ([]byte, error) {
 	if b, ok := db.lists[id]; ok {
 		return b, nil
 	}
-	if db.listsRead {
+	if db.listsRead && db.listDirErr == nil && db.listErr == nil {
 		// readLists saw every list there is.
 		return nil, &fs.PathError{Op: "open", Path: path.Join(dpkgInfo, id+".list"), Err: fs.ErrNotExist}
 	}
@@ -187,7 +188,8 @@ func (db *dpkgDB) list(id string) ([]byte, error) {
 }
 
 // readLists reads every package's file list, in parallel: finding the
-// owners of files is a search of all of them.
+// owners of files is a search of all of them. A list that cannot be read
+// is an error; an info directory that cannot be listed is listDirErr.
 func (db *dpkgDB) readLists() error {
 	if db.listsRead {
 		return db.listErr
@@ -195,8 +197,8 @@ func (db *dpkgDB) readLists() error {
 	db.listsRead = true
 	infos, err := db.root.ReadDir(dpkgInfo)
 	if err != nil {
-		db.listErr = err
-		return err
+		db.listDirErr = err
+		return nil
 	}
 	for _, d := range infos {
 		if id, ok := strings.CutSuffix(d.Name(), ".list"); ok && d.Type().IsRegular() {
@@ -215,7 +217,7 @@ func (db *dpkgDB) readLists() error {
 					return
 				}
 				if b, ok := db.lists[db.listIDs[i]]; ok {
-					data[i] = b
+					data[i] = b // read by list before
 					continue
 				}
 				data[i], errs[i] = db.root.ReadFile(path.Join(dpkgInfo, db.listIDs[i]+".list"), 64<<20)

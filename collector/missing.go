@@ -71,12 +71,15 @@ func (p *Plan) Loader() *elfscan.Graph {
 		return g
 	}
 	g.Root = p.Graph.Root
+	byRoot := make(map[string]*elfscan.Closure, len(p.Graph.Closures))
+	for _, c := range p.Graph.Closures {
+		if _, ok := byRoot[c.Root.Path]; !ok {
+			byRoot[c.Root.Path] = c // the first, as a search would find
+		}
+	}
 	for _, path := range p.Executables {
-		for _, c := range p.Graph.Closures {
-			if c.Root.Path == path {
-				g.Closures = append(g.Closures, c)
-				break
-			}
+		if c := byRoot[path]; c != nil {
+			g.Closures = append(g.Closures, c)
 		}
 	}
 	return g

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -130,5 +131,29 @@ module	INTERNAL		X//		/abs/X		1
 	}
 	if n := len(g.filesFor([]string{"all"}, c)); n != 3 {
 		t.Errorf("all: %d modules, want 3", n)
+	}
+}
+
+// findString finds a string wherever the windows cut the file: whole in
+// the first window, across the end of one, at the start and the end of
+// the file.
+func TestFindStringWindows(t *testing.T) {
+	buf := make([]byte, 3*maxFileString) // windows 4096 bytes apart
+	want := "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache"
+	for _, at := range []int{0, 100, 4090, 8190, 12280, 12285, 16380, 20000, 24000 - len(want) - 1} {
+		data := bytes.Repeat([]byte{'x'}, 24000)
+		if at > 0 {
+			data[at-1] = 0
+		}
+		copy(data[at:], want+"\x00")
+		if got := findString(bytes.NewReader(data), "/", "/gconv/gconv-modules.cache", buf); got != want {
+			t.Errorf("at %d: %q", at, got)
+		}
+	}
+	if got := findString(bytes.NewReader([]byte("xx\x00/a/gconv\x00")), "/", "/gconv-modules.cache", buf); got != "" {
+		t.Errorf("found %q in a file without it", got)
+	}
+	if got := findString(bytes.NewReader([]byte("x\x00/a/end")), "/", "/end", buf); got != "/a/end" {
+		t.Errorf("a string at the end of the file without its NUL: %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
@@ -178,37 +179,75 @@ func (c *collection) nssBuiltin(libc *elfscan.Object) (func(string) bool, error)
 // fileString finds in the file p a NUL-terminated string that starts with
 // prefix and ends with suffix, and returns it; libraries keep their
 // compiled-in paths that way (glibc's gconv directory, OpenSSL's
-// OPENSSLDIR).
+// OPENSSLDIR). The file is read a window at a time into one buffer:
+// libcrypto is megabytes, which a buffer of its size would fault in page
+// by page.
 func (c *collection) fileString(p, prefix, suffix string) string {
 	key := "string:" + p + "\x00" + prefix + "\x00" + suffix
 	if v, ok := c.cache[key]; ok {
 		return v.(string)
 	}
 	found := ""
-	if data, err := c.root.ReadFile(p, 256<<20); err == nil {
-		anchor := prefix
-		if len(suffix) > len(prefix) {
-			anchor = suffix
-		}
+	if f, err := c.root.Open(p); err == nil {
+		found = findString(f, prefix, suffix, c.stringWindow())
+		f.Close()
+	}
+	c.cache[key] = found
+	return found
+}
+
+// Strings longer than maxFileString are not what fileString looks for;
+// windows overlap by twice that, so that every shorter one lies whole in
+// one of them.
+const (
+	maxFileString = 4096
+	stringWindow  = 256 << 10
+)
+
+// stringWindow is the collection's buffer for fileString.
+func (c *collection) stringWindow() []byte {
+	b, _ := c.cache["string:window"].([]byte)
+	if b == nil {
+		b = make([]byte, stringWindow)
+		c.cache["string:window"] = b
+	}
+	return b
+}
+
+// findString is fileString's search of r, through buf.
+func findString(r io.ReaderAt, prefix, suffix string, buf []byte) string {
+	anchor := prefix
+	if len(suffix) > len(prefix) {
+		anchor = suffix
+	}
+	step := int64(len(buf) - 2*maxFileString)
+	for start := int64(0); ; start += step {
+		n, err := r.ReadAt(buf, start)
+		data := buf[:n]
 		for off := 0; off < len(data); {
 			i := bytes.Index(data[off:], []byte(anchor))
 			if i < 0 {
 				break
 			}
 			i += off
-			start := bytes.LastIndexByte(data[:i], 0) + 1
+			off = i + len(anchor)
+			begin := bytes.LastIndexByte(data[:i], 0) + 1
 			end := bytes.IndexByte(data[i:], 0)
-			if end < 0 {
+			switch {
+			case begin == 0 && start > 0:
+				continue // it began in the window before, and was seen there
+			case end < 0 && err == nil:
+				continue // it ends in the next window, which will see it whole
+			case end < 0:
 				end = len(data) - i
 			}
-			s := data[start : i+end]
-			if bytes.HasPrefix(s, []byte(prefix)) && bytes.HasSuffix(s, []byte(suffix)) && len(s) < 4096 {
-				found = string(s)
-				break
+			s := data[begin : i+end]
+			if bytes.HasPrefix(s, []byte(prefix)) && bytes.HasSuffix(s, []byte(suffix)) && len(s) < maxFileString {
+				return string(s)
 			}
-			off = i + len(anchor)
+		}
+		if err != nil {
+			return "" // io.EOF: the whole file was read
 		}
 	}
-	c.cache[key] = found
-	return found
 }

@@ -79,9 +79,12 @@ func WithLdSoConf(on bool) Option { return func(r *Resolver) { r.ldSoConf = on }
 // not the root's /etc/ld.so.cache.
 func (r *Resolver) LdSoConf() bool { return r.ldSoConf }
 
-// WithImports(false) leaves the dynamic symbol tables unread: the closure
-// is the same, but no File has Imports. What only needs the loader's
-// answer (deps --list) is faster so; the collector's rules need imports.
+// WithImports(false) leaves the dynamic symbol tables and the dlopen
+// notes unread: the closure is the same, and File.Imports and
+// File.DlopenNotes open the file again when asked. What only needs the
+// loader's answer (deps --list) is faster so. By default a Resolver reads
+// both with each file, which costs less than a second open when the
+// caller will ask about every object, as the collector's rules do.
 func WithImports(read bool) Option { return func(r *Resolver) { r.noImports = !read } }
 
 // A Resolver emulates the dynamic loader. It caches what it reads (each

@@ -37,13 +37,27 @@ type Root struct {
 
 	mu    sync.Mutex
 	nodes map[string]pathNode // real path inside the root → what lstat found
+	walks map[walkKey]walked  // successful walks, as Walk gave them
+}
+
+// walkKey is one walk: a path and whether its last symlink is followed.
+type walkKey struct {
+	path       string
+	followLast bool
+}
+
+// walked is where a walk led and the links it followed.
+type walked struct {
+	real  string
+	links []Link
 }
 
 // pathNode is what lstat (and readlink, for a symlink) said of one real path.
 type pathNode struct {
-	mode   fs.FileMode
-	target string // for a symlink
-	err    error
+	mode     fs.FileMode
+	target   string // for a symlink
+	err      error
+	dev, ino uint64 // which file it is, as the loaders compare files
 }
 
 // NewRoot returns the Root for the host directory dir.
@@ -87,6 +101,7 @@ func (r *Root) lookupNode(p string) pathNode {
 		n.err = err
 	} else {
 		n.mode = fileMode(st.Mode)
+		n.dev, n.ino = uint64(st.Dev), st.Ino
 		if n.mode&fs.ModeSymlink != 0 {
 			n.target, n.err = os.Readlink(r.HostPath(p))
 			n.err = unwrapPathError(n.err)
@@ -199,11 +214,34 @@ func (r *Root) ResolveParent(p string) (string, []Link, error) {
 
 // walk resolves the clean absolute path p in the root (Walk, with what the
 // kernel says of each path, asked once).
+//
+// A walk that succeeded is remembered as the nodes are (the collector
+// resolves the same library paths for each rule that meets them); one
+// that failed is asked again.
 func (r *Root) walk(p string, links *[]Link, followLast bool) (string, error) {
-	return Walk(p, followLast, links, func(q string) (Node, error) {
+	key := walkKey{p, followLast}
+	r.mu.Lock()
+	w, ok := r.walks[key]
+	r.mu.Unlock()
+	if ok {
+		*links = append(*links, w.links...)
+		return w.real, nil
+	}
+	var own []Link
+	real, err := Walk(p, followLast, &own, func(q string) (Node, error) {
 		n := r.lookupNode(q)
 		return Node{Mode: n.mode, Target: n.target}, n.err
 	})
+	*links = append(*links, own...)
+	if err == nil {
+		r.mu.Lock()
+		if r.walks == nil {
+			r.walks = map[walkKey]walked{}
+		}
+		r.walks[key] = walked{real, own}
+		r.mu.Unlock()
+	}
+	return real, err
 }
 
 // Lstat describes p without following a final symlink.

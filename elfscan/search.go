@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,15 +65,10 @@ func (r *Resolver) lookup(p string) *pathInfo {
 	real, links, err := r.root.Resolve(p)
 	pi.real, pi.links = real, links
 	if err == nil {
-		var st fs.FileInfo
-		if st, err = r.root.Lstat(real); err == nil {
-			pi.mode = st.Mode()
-			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-				pi.id = fileID{dev: uint64(sys.Dev), ino: uint64(sys.Ino)}
-			} else {
-				pi.id = fileID{ino: uint64(len(r.paths)) + 1<<62} // unique per path
-			}
-		}
+		// The walk has just asked lstat about real, its last step: the
+		// Root remembers the answer.
+		n := r.root.lookupNode(real)
+		pi.mode, pi.id, err = n.mode, fileID{dev: n.dev, ino: n.ino}, n.err
 	}
 	pi.err = err
 	r.paths[p] = pi
@@ -161,6 +155,13 @@ func (r *Resolver) prefetch(paths []string) {
 			wave = append(wave, pi.real)
 		}
 	}
+	// The Root walks the roots' paths on every CPU first (lstat of each
+	// program): the lookups below then find them known.
+	parallel(len(paths), func(i int) {
+		if strings.HasPrefix(paths[i], "/") {
+			r.root.Resolve(Clean(paths[i]))
+		}
+	})
 	for _, p := range paths {
 		if strings.HasPrefix(p, "/") {
 			add(p)
@@ -194,23 +195,29 @@ func (r *Resolver) prefetch(paths []string) {
 // readAll reads the fileInfo of every path of reals in parallel.
 func (r *Resolver) readAll(reals []string) {
 	infos := make([]*fileInfo, len(reals))
+	parallel(len(reals), func(i int) { infos[i] = readInfo(r.root, reals[i], r.symbols()) })
+	for i, real := range reals {
+		r.files[real] = infos[i]
+	}
+}
+
+// parallel calls fn for 0 ≤ i < n on every CPU, and returns when all
+// calls have.
+func parallel(n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(reals)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(reals) {
+				if i >= n {
 					return
 				}
-				infos[i] = readInfo(r.root, reals[i], r.symbols())
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	for i, real := range reals {
-		r.files[real] = infos[i]
-	}
 }
 
 // readInfo reads the fileInfo of real, a resolved path inside root, and

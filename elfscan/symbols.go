@@ -58,13 +58,14 @@ func reopen(root *Root, p string) func() (io.ReaderAt, int64, func(), error) {
 // each once, in the order of the dynamic string table: the evidence for
 // rules such as "imports iconv_open". They are read when first asked for
 // unless the scan read them (Open, Scan, and a Resolver unless
-// WithImports(false)).
+// WithImports(false)). The slice is the File's: do not modify it.
 func (f *File) Imports() ([]string, error) { return f.symbolList(wantImports) }
 
 // Exports returns the defined dynamic symbols (names without version),
 // each once, in the order of the dynamic string table: what a library
 // offers to the objects loaded with it (glibc's built-in NSS services are
-// its _nss_files_* functions). They are read when first asked for.
+// its _nss_files_* functions). They are read when first asked for; the
+// slice is the File's.
 func (f *File) Exports() ([]string, error) { return f.symbolList(wantExports) }
 
 // ImportsSymbol reports whether the file imports the dynamic symbol name;
@@ -100,11 +101,11 @@ func (f *File) symbolList(w symbolSet) ([]string, error) {
 // errors.
 func (s *symbols) readAgain(path, what string, read func(r io.ReaderAt, size int64) error) error {
 	if s.open == nil {
-		return fmt.Errorf("elfscan: %s: its %s cannot be read again", path, what)
+		return fmt.Errorf("%s%s: its %s cannot be read again", prefix, path, what)
 	}
 	r, size, done, err := s.open()
 	if err != nil {
-		return fmt.Errorf("elfscan: reading the %s of %s: %w", what, path, err)
+		return fmt.Errorf("%sreading the %s of %s: %w", prefix, what, path, err)
 	}
 	defer done()
 	return read(r, size)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,20 +90,27 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 					return err
 				}
 			}
+			// Buffered: a write per line was a system call per line
+			// (thousands for a directory of programs). Flushed before
+			// the warnings, which follow on stderr.
+			w := bufio.NewWriter(out)
 			switch {
 			case plan && base != "":
-				err = writePlanOnBase(out, p, base)
+				err = writePlanOnBase(w, p, base)
 			case plan:
-				writePlan(out, p)
+				writePlan(w, p)
 			case asJSON:
-				err = writeJSON(out, g, extras(p, g), cf.workDir())
+				err = writeJSON(w, g, extras(p, g), cf.workDir())
 			case list:
 				for _, o := range g.Objects() {
-					fmt.Fprintln(out, quote.Name(o.Path))
+					fmt.Fprintln(w, quote.Name(o.Path))
 				}
 			default:
-				writeTree(out, g, cf.workDir())
-				writeExtras(out, extras(p, g))
+				writeTree(w, g, cf.workDir())
+				writeExtras(w, extras(p, g))
+			}
+			if ferr := w.Flush(); err == nil {
+				err = ferr
 			}
 			if err != nil {
 				return err
