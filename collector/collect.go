@@ -103,8 +103,6 @@ type collection struct {
 	linkDir  map[string]linkFacts // symlink path → what addLinks needs of it
 	warned   map[string]bool
 	cache    map[string]any // per-rule memo (libc facts…)
-	// pkgdataBuf is rulePackageData's buffer for the objects it reads.
-	pkgdataBuf []byte
 	// inRules is set while the rules run: they run until nothing new
 	// comes in, and their reasons, which name the evidence found so far,
 	// are kept from the first round only.

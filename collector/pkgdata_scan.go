@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"debug/elf"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // namedDirs returns the paths among want that the file p names as
@@ -17,7 +20,7 @@ import (
 // are sure to be found (the others of want may be): the strings that
 // may name one hold its last element, so only those are read where
 // there are a few to search for.
-func (c *collection) namedDirs(p string, program bool, want map[string]bool, sought []string) []string {
+func (c *collection) namedDirs(p string, program bool, want map[string]bool, sought []string, buf *[]byte) []string {
 	prefix := ""
 	if program && strings.HasSuffix(path.Dir(p), "/bin") {
 		prefix = path.Dir(path.Dir(p))
@@ -25,56 +28,49 @@ func (c *collection) namedDirs(p string, program bool, want map[string]bool, sou
 	needles := soughtNeedles(sought, prefix)
 	var out []string
 	seen := map[string]bool{}
-	segs, buf := c.readOnlyData(p, c.pkgdataBuf)
-	c.pkgdataBuf = buf
+	segs, b := c.readOnlyData(p, *buf)
+	*buf = b
 	for _, data := range segs {
 		if needles == nil {
 			out = namedIn(data, prefix, want, seen, out)
 			continue
 		}
-		// Each needle found by its rarest byte in a sample of the
-		// data: letters a compiler and a linker use everywhere
-		// would stop IndexByte at every few bytes.
-		var count [256]int
-		for _, b := range data[len(data)/2 : min(len(data), len(data)/2+8192)] {
-			count[b]++
-		}
-		for _, n := range needles {
-			k := 0
-			for j := range n {
-				if count[n[j]] < count[n[k]] {
-					k = j
-				}
-			}
-			for off := k; off < len(data); {
-				j := bytes.IndexByte(data[off:], n[k])
-				if j < 0 {
-					break
-				}
-				i := off + j - k
-				off += j + 1
-				if !bytes.HasPrefix(data[i:], n) {
-					continue
-				}
-				// The whole string, as namedIn reads it: strings
-				// of more than 4096 bytes are none.
-				end := bytes.IndexByte(data[i:], 0)
-				if end < 0 {
-					end = len(data) - i
-				}
-				end += i
-				off = max(off, end+1+k)
-				lo := max(0, i-4097)
-				start := lo + bytes.LastIndexByte(data[lo:i], 0) + 1
-				if start == lo && lo > 0 {
-					continue
-				}
-				out = namedIn(data[start:end], prefix, want, seen, out)
-			}
-		}
+		out = searchNamed(data, needles, prefix, want, seen, out)
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A namedScan is one object for rulePackageData to read: the paths of
+// want it names (namedDirs) are found, then applied.
+type namedScan struct {
+	path    string
+	program bool
+	want    map[string]bool
+	sought  []string
+	found   []string
+	apply   func(found []string) error
+}
+
+// scanNamed finds what each object of scans names, on every core: the
+// reading and searching of large objects is most of the rule's time.
+func (c *collection) scanNamed(scans []*namedScan) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(scans)) {
+		wg.Go(func() {
+			var buf []byte // each worker's, reused
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(scans) {
+					return
+				}
+				s := scans[i]
+				s.found = c.namedDirs(s.path, s.program, s.want, s.sought, &buf)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // soughtNeedles returns strings that every string naming one of the
@@ -199,29 +195,130 @@ func namedIn(data []byte, prefix string, want, seen map[string]bool, out []strin
 		}
 		for str := data[start:end]; len(str) > 0; {
 			f := str
-			if j := bytes.IndexAny(str, ": \t"); j >= 0 {
+			if j := bytes.IndexAny(str, fieldSeparators); j >= 0 {
 				f, str = str[:j], str[j+1:]
 			} else {
 				str = nil
 			}
-			if len(f) == 0 || bytes.IndexByte(f, '/') < 0 {
-				continue
-			}
-			if f[0] == '/' {
-				if want[string(f)] && !seen[string(f)] { // no copy unless found
-					seen[string(f)] = true
-					out = append(out, string(f))
-				}
-				continue
-			}
-			if prefix == "" || f[0] == '.' {
-				continue
-			}
-			if s := path.Join(prefix, string(f)); want[s] && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
+			out = namedField(f, prefix, want, seen, out)
 		}
 	}
 	return out
+}
+
+// searchNamed appends to out the paths of want that strings of data
+// holding one of the needles name (namedDirs): of such a string, the
+// field that holds the needle, as namedIn splits it.
+func searchNamed(data []byte, needles [][]byte, prefix string, want, seen map[string]bool, out []string) []string {
+	// Each needle found by its rarest byte in a sample of the data:
+	// letters a compiler and a linker use everywhere would stop
+	// IndexByte at every few bytes.
+	var count [256]int
+	for c := range 16 {
+		at := len(data) / 16 * c
+		for _, b := range data[at:min(len(data), at+1024)] {
+			count[b]++
+		}
+	}
+	for _, n := range needles {
+		k := 0
+		for j := range n {
+			if count[n[j]] < count[n[k]] {
+				k = j
+			}
+		}
+		// A needle with a separator in it: the whole string.
+		whole := bytes.ContainsAny(n, fieldSeparators)
+		for off := k; off < len(data); {
+			j := bytes.IndexByte(data[off:], n[k])
+			if j < 0 {
+				break
+			}
+			i := off + j - k
+			off += j + 1
+			if !bytes.HasPrefix(data[i:], n) {
+				continue
+			}
+			end := bytes.IndexByte(data[i:], 0)
+			if end < 0 {
+				end = len(data) - i
+			}
+			end += i
+			// The string, as namedIn reads it: one of more than
+			// 4096 bytes is none (looked for back that far only).
+			lo := max(0, i-4097)
+			start := lo + bytes.LastIndexByte(data[lo:i], 0) + 1
+			if start == lo && lo > 0 || end-start < 4 || end-start > 4096 {
+				off = max(off, end+1+k)
+				continue
+			}
+			if whole {
+				out = namedIn(data[start:end], prefix, want, seen, out)
+				off = max(off, end+1+k)
+				continue
+			}
+			fs := start + bytes.LastIndexAny(data[start:i], fieldSeparators) + 1
+			fe := end
+			if e := bytes.IndexAny(data[i+len(n):end], fieldSeparators); e >= 0 {
+				fe = i + len(n) + e
+			}
+			out = namedField(data[fs:fe], prefix, want, seen, out)
+			off = max(off, fe+1+k)
+		}
+	}
+	return out
+}
+
+// fieldSeparators separate the directories of a search path ("a:b", "a b").
+const fieldSeparators = ": \t"
+
+// namedField appends to out the path of want that the field f of a
+// string names, if any (namedIn).
+func namedField(f []byte, prefix string, want, seen map[string]bool, out []string) []string {
+	if len(f) == 0 || bytes.IndexByte(f, '/') < 0 {
+		return out
+	}
+	if f[0] == '/' {
+		if want[string(f)] && !seen[string(f)] { // no copy unless found
+			seen[string(f)] = true
+			out = append(out, string(f))
+		}
+		return out
+	}
+	if prefix == "" || f[0] == '.' {
+		return out
+	}
+	if cleanRelative(f) {
+		// path.Join would only join: no string made for the look-up.
+		var buf [256]byte
+		joined := append(append(append(buf[:0], strings.TrimSuffix(prefix, "/")...), '/'), f...)
+		if !want[string(joined)] || seen[string(joined)] {
+			return out
+		}
+	}
+	if s := path.Join(prefix, string(f)); want[s] && !seen[s] {
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// cleanRelative reports whether the relative path f is as path.Clean
+// writes it: no empty, "." or ".." element.
+func cleanRelative(f []byte) bool {
+	for len(f) > 0 {
+		elem := f
+		if i := bytes.IndexByte(f, '/'); i >= 0 {
+			elem, f = f[:i], f[i+1:]
+			if len(f) == 0 {
+				return false // a trailing slash
+			}
+		} else {
+			f = nil
+		}
+		if len(elem) == 0 || elem[0] == '.' && (len(elem) == 1 || len(elem) == 2 && elem[1] == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -42,7 +42,7 @@ func TestNamedDirsSearchAgreesWithScan(t *testing.T) {
 			continue
 		}
 		for _, program := range []bool{true, false} {
-			full := c.namedDirs(real, program, want, nil)
+			full := c.namedDirs(real, program, want, nil, new([]byte))
 			if len(full) == 0 {
 				continue
 			}
@@ -56,7 +56,7 @@ func TestNamedDirsSearchAgreesWithScan(t *testing.T) {
 			}
 			sets = append(sets, full, full[:min(8, len(full))])
 			for _, sought := range sets {
-				got := c.namedDirs(real, program, want, sought)
+				got := c.namedDirs(real, program, want, sought, new([]byte))
 				if in, exp := among(got, sought), among(full, sought); !slices.Equal(in, exp) {
 					t.Errorf("%s (program %v): searching for %q found %q, every string names %q", real, program, sought, in, exp)
 				}

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"github.com/fromscratch/fromscratch/elfscan"
 	"io/fs"
 	"path"
 	"slices"
@@ -39,6 +40,9 @@ func rulePackageData(c *collection) error {
 	if err != nil {
 		return err
 	}
+	// The objects are read in parallel, then what they name is added
+	// in order.
+	var scans []*namedScan
 	for _, pkg := range pkgs {
 		// The packages whose data the objects may name: their own, and
 		// those of the same source it depends on.
@@ -107,23 +111,38 @@ func rulePackageData(c *collection) error {
 				continue
 			}
 			run := c.programELF[o.Path] || c.programELF[o.RealPath]
-			for _, d := range c.namedDirs(o.RealPath, run, candidate, named) {
-				if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
-					continue
-				}
-				if !c.isDir(d) || modules(d) {
-					continue
-				}
-				var from []string
-				for _, id := range listedBy[d] {
-					from = append(from, why[id])
-				}
-				reason := Reason{Rule: RulePackageData, Requester: objectName(o),
-					Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
-				if err := c.addPackageDir(d, listedBy[d], db, reason); err != nil {
-					return err
-				}
-			}
+			scans = append(scans, &namedScan{path: o.RealPath, program: run, want: candidate, sought: named, apply: func(found []string) error {
+				return c.addNamedDirs(o, found, listedBy, why, modules, db)
+			}})
+		}
+	}
+	c.scanNamed(scans)
+	for _, s := range scans {
+		if err := s.apply(s.found); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addNamedDirs adds the directories found named in the object o
+// (rulePackageData).
+func (c *collection) addNamedDirs(o *elfscan.Object, found []string, listedBy map[string][]string, why map[string]string, modules func(string) bool, db *dpkgDB) error {
+	for _, d := range found {
+		if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
+			continue
+		}
+		if !c.isDir(d) || modules(d) {
+			continue
+		}
+		var from []string
+		for _, id := range listedBy[d] {
+			from = append(from, why[id])
+		}
+		reason := Reason{Rule: RulePackageData, Requester: objectName(o),
+			Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
+		if err := c.addPackageDir(d, listedBy[d], db, reason); err != nil {
+			return err
 		}
 	}
 	return nil
