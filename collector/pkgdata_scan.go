@@ -3,8 +3,12 @@ package collector
 import (
 	"bytes"
 	"debug/elf"
+	"golang.org/x/sys/unix"
+	"math"
+	"os"
 	"path"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -28,8 +32,9 @@ func (c *collection) namedDirs(p string, program bool, want map[string]bool, sou
 	needles := soughtNeedles(sought, prefix)
 	var out []string
 	seen := map[string]bool{}
-	segs, b := c.readOnlyData(p, *buf)
+	segs, b, release := c.readOnlyData(p, *buf)
 	*buf = b
+	defer release()
 	for _, data := range segs {
 		if needles == nil {
 			out = namedIn(data, prefix, want, seen, out)
@@ -59,6 +64,9 @@ func (c *collection) scanNamed(scans []*namedScan) {
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(scans)) {
 		wg.Go(func() {
+			// A mapped file that shrinks faults: what it names is
+			// then unknown, as of a file that cannot be read.
+			debug.SetPanicOnFault(true)
 			var buf []byte // each worker's, reused
 			for {
 				i := int(next.Add(1)) - 1
@@ -66,7 +74,17 @@ func (c *collection) scanNamed(scans []*namedScan) {
 					return
 				}
 				s := scans[i]
-				s.found = c.namedDirs(s.path, s.program, s.want, s.sought, &buf)
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							if _, fault := r.(interface{ Addr() uintptr }); !fault {
+								panic(r)
+							}
+							s.found = nil
+						}
+					}()
+					s.found = c.namedDirs(s.path, s.program, s.want, s.sought, &buf)
+				}()
 			}
 		})
 	}
@@ -130,8 +148,11 @@ func sharedElems(a, b string) []string {
 // since 2.31, lld) put constant strings (.rodata, and .data for tables of
 // them): a fraction of a large library. Where no segment is read-only,
 // strings share the code's: all loadable segments are returned. A file
-// debug/elf cannot read is returned whole.
-func (c *collection) readOnlyData(p string, buf []byte) ([][]byte, []byte) {
+// debug/elf cannot read is returned whole. The segments are read into
+// buf, or mapped where they are large (no copy of a 50 MB program);
+// release unmaps them.
+func (c *collection) readOnlyData(p string, buf []byte) (segs [][]byte, _ []byte, release func()) {
+	release = func() {}
 	if f, err := c.root.Open(p); err == nil {
 		defer f.Close()
 		if ef, err := elf.NewFile(f); err == nil {
@@ -141,8 +162,13 @@ func (c *collection) readOnlyData(p string, buf []byte) ([][]byte, []byte) {
 			var out [][]byte
 			var size uint64
 			for _, prog := range ef.Progs {
-				if prog.Type == elf.PT_LOAD && !(separate && prog.Flags&elf.PF_X != 0) && prog.Filesz > 0 && prog.Filesz <= 256<<20 {
+				if readSegment(prog, separate) {
 					size += prog.Filesz
+				}
+			}
+			if size >= 1<<20 {
+				if out, unmap := mapSegments(f, ef, separate); out != nil {
+					return out, buf, unmap
 				}
 			}
 			if uint64(cap(buf)) < size {
@@ -150,7 +176,7 @@ func (c *collection) readOnlyData(p string, buf []byte) ([][]byte, []byte) {
 			}
 			buf = buf[:0]
 			for _, prog := range ef.Progs {
-				if prog.Type != elf.PT_LOAD || separate && prog.Flags&elf.PF_X != 0 || prog.Filesz == 0 || prog.Filesz > 256<<20 {
+				if !readSegment(prog, separate) {
 					continue
 				}
 				b := buf[len(buf) : len(buf)+int(prog.Filesz)]
@@ -162,15 +188,56 @@ func (c *collection) readOnlyData(p string, buf []byte) ([][]byte, []byte) {
 				out = append(out, b)
 			}
 			if out != nil {
-				return out, buf
+				return out, buf, release
 			}
 		}
 	}
 	data, err := c.root.ReadFile(p, 256<<20)
 	if err != nil {
-		return nil, buf
+		return nil, buf, release
 	}
-	return [][]byte{data}, buf
+	return [][]byte{data}, buf, release
+}
+
+// readSegment reports whether readOnlyData reads the segment prog.
+func readSegment(prog *elf.Prog, separate bool) bool {
+	return prog.Type == elf.PT_LOAD && !(separate && prog.Flags&elf.PF_X != 0) && prog.Filesz > 0 && prog.Filesz <= 256<<20
+}
+
+// mapSegments maps the span of f that holds the segments readOnlyData
+// reads, read-only, and returns them; nil where a segment is past the
+// end of the file or the mapping fails. The caller's goroutine must
+// recover from a fault (scanNamed does): the file may shrink while it
+// is mapped.
+func mapSegments(f *os.File, ef *elf.File, separate bool) ([][]byte, func()) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil
+	}
+	lo, hi := uint64(math.MaxUint64), uint64(0)
+	for _, prog := range ef.Progs {
+		if readSegment(prog, separate) {
+			if prog.Off+prog.Filesz > uint64(st.Size()) || prog.Off+prog.Filesz < prog.Off {
+				return nil, nil
+			}
+			lo, hi = min(lo, prog.Off), max(hi, prog.Off+prog.Filesz)
+		}
+	}
+	if hi == 0 {
+		return nil, nil
+	}
+	lo &^= uint64(os.Getpagesize() - 1)
+	m, err := unix.Mmap(int(f.Fd()), int64(lo), int(hi-lo), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil
+	}
+	var out [][]byte
+	for _, prog := range ef.Progs {
+		if readSegment(prog, separate) {
+			out = append(out, m[prog.Off-lo:prog.Off-lo+prog.Filesz])
+		}
+	}
+	return out, func() { unix.Munmap(m) }
 }
 
 // namedIn appends to out the paths of want that data names (namedDirs).
