@@ -59,8 +59,8 @@ func TestDlopenWarningSkipsRuleModules(t *testing.T) {
 	if plan.Lookup("/usr/lib/x86_64-linux-gnu/libnss_systemd.so.2") == nil {
 		t.Skip("no libnss_systemd on this machine")
 	}
-	for _, w := range plan.Warnings {
-		if strings.Contains(w, "dlopen") && strings.Contains(w, "libnss_systemd") {
+	for _, w := range plan.WarningsOf(collector.WarnDlopen) {
+		if strings.Contains(w.Text, "libnss_systemd") {
 			t.Errorf("warning about a module the rules added: %s", w)
 		}
 	}

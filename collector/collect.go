@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
-	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
 // collect is Collect without the package's prefix on its errors.
@@ -134,27 +133,6 @@ func newCollection(cfg *config, res *elfscan.Resolver) *collection {
 	}
 }
 
-// warn adds a warning to the plan, once. Its string and error arguments
-// are quoted where they need it (quote.Name): a file name with a newline
-// or an escape sequence cannot forge a line or drive a terminal.
-func (c *collection) warn(format string, args ...any) {
-	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			args[i] = quote.Name(v)
-		case error:
-			args[i] = quote.Name(v.Error())
-		case fmt.Stringer: // a Reason
-			args[i] = quote.Name(v.String())
-		}
-	}
-	w := fmt.Sprintf(format, args...)
-	if !c.warned[w] {
-		c.warned[w] = true
-		c.plan.Warnings = append(c.plan.Warnings, w)
-	}
-}
-
 // addEnv sets a variable of Plan.Env (the first value given wins).
 func (c *collection) addEnv(name, value string) {
 	for _, kv := range c.plan.Env {
@@ -214,7 +192,7 @@ func (c *collection) addGraph(g *elfscan.Graph, reasons map[string][]Reason, pla
 				why = []Reason{neededBy(o)}
 			}
 			if o != cl.Root && (c.isExcluded(o.Path) || c.isExcluded(o.RealPath)) {
-				c.warn("%s is excluded but the loader needs it (%s): %s will not start", o.Path, why[0], cl.Root.Path)
+				c.warn(WarnExcluded, o.Path, "%s is excluded but the loader needs it (%s): %s will not start", o.Path, why[0], cl.Root.Path)
 				continue
 			}
 			for _, r := range why {
@@ -296,7 +274,7 @@ func (c *collection) resolveAdded(elfs []string, reason Reason) error {
 	for _, p := range elfs {
 		f, err := elfscan.Open(c.root, p)
 		if err != nil {
-			c.warn("%s: %s: not read as ELF: %v", reason, p, err)
+			c.warn(WarnNotAdded, p, "%s: %s: not read as ELF: %v", reason, p, err)
 			continue
 		}
 		switch f.Kind {
@@ -306,7 +284,7 @@ func (c *collection) resolveAdded(elfs []string, reason Reason) error {
 		}
 		placed := map[string]bool{p: true}
 		if err := c.resolve([]string{p}, map[string][]Reason{p: {reason}}, placed); err != nil {
-			c.warn("%s: %s: closure not resolved: %v", reason, p, err)
+			c.warn(WarnNotAdded, p, "%s: %s: closure not resolved: %v", reason, p, err)
 		}
 	}
 	return nil
@@ -346,7 +324,7 @@ func (c *collection) fileMode(p string, m fs.FileMode) fs.FileMode {
 		if c.cfg.keepSetuid {
 			mode |= special
 		} else {
-			c.warn("%s: setuid/setgid bits dropped (keep them with WithKeepSetuid)", p)
+			c.warn(WarnDropped, p, "%s: setuid/setgid bits dropped (keep them with WithKeepSetuid)", p)
 		}
 	}
 	return mode

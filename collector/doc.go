@@ -83,4 +83,9 @@
 // or lies in the home directory of the user running the collector is left
 // out with a warning naming it, unless WithAdd names it.
 // WithTZData adds the zoneinfo tree.
+//
+// Plan.Warnings are values: each has a WarningKind (WarnLeftOut,
+// WarnMissingFile, WarnDlopen…) and the path it is about, so a caller
+// keeps the kinds it acts on (Plan.WarningsOf) without matching text;
+// String is the line the CLI prints.
 package collector

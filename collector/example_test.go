@@ -87,3 +87,28 @@ func ExampleFromTrace() {
 		fmt.Println(e.Path, e.Reasons)
 	}
 }
+
+// Warnings are typed: a caller acts on the kinds it cares about with no
+// string matching. Here the traced paths left out as secrets are listed
+// on their own, and the rest print as the CLI prints them.
+func ExamplePlan_WarningsOf() {
+	run := "opened by pid 7 (env)"
+	plan, err := collector.Collect([]string{"/usr/bin/env"}, collector.WithNoAuto(),
+		collector.WithTraced(
+			collector.TracedFile{Path: "/etc/shadow", Reason: run},
+			collector.TracedFile{Path: "/no/such/file", Reason: run}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, w := range plan.WarningsOf(collector.WarnLeftOut) {
+		fmt.Println("secret left out:", w.Path)
+	}
+	for _, w := range plan.Warnings {
+		if w.Kind != collector.WarnLeftOut {
+			fmt.Println(w.Kind, w)
+		}
+	}
+	// Output:
+	// secret left out: /etc/shadow
+	// not-added traced /no/such/file (opened by pid 7 (env)): elfscan: resolve /no/such/file: no such file or directory
+}

@@ -202,3 +202,22 @@ func mklink(t testing.TB, dir, p, target string) {
 		t.Fatal(err)
 	}
 }
+
+// warningText is the text of warnings, one a line, for test messages.
+func warningText(ws []collector.Warning) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = w.String()
+	}
+	return strings.Join(s, "\n")
+}
+
+// warnedAbout returns the plan's warning of kind about the path p.
+func warnedAbout(plan *collector.Plan, kind collector.WarningKind, p string) (collector.Warning, bool) {
+	for _, w := range plan.WarningsOf(kind) {
+		if w.Path == p {
+			return w, true
+		}
+	}
+	return collector.Warning{}, false
+}

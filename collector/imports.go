@@ -82,7 +82,7 @@ func (c *collection) imports(o *elfscan.Object) []string {
 	}
 	syms, err := o.File.Imports()
 	if err != nil {
-		c.warn("%v: no rule sees what it imports", err)
+		c.warn(WarnUnread, o.Path, "%v: no rule sees what it imports", err)
 	}
 	return syms
 }

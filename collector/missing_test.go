@@ -46,7 +46,7 @@ func TestMissingIsAnError(t *testing.T) {
 		t.Errorf("Plan.Missing() = %v", m)
 	}
 	for _, w := range plan.Warnings {
-		if strings.Contains(w, "libgreet") {
+		if strings.Contains(w.Text, "libgreet") {
 			t.Errorf("the missing library is a warning too: %q", w)
 		}
 	}

@@ -42,7 +42,7 @@ const (
 // addPackageMetadata is WithPackageMetadata.
 func (c *collection) addPackageMetadata() error {
 	if st, err := c.root.Stat(dpkgStatus); err != nil || !st.Mode().IsRegular() {
-		c.warn("WithPackageMetadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
+		c.warn(WarnPackages, dpkgStatus, "WithPackageMetadata: the root has no dpkg database (%s): no package metadata added", dpkgStatus)
 		return nil
 	}
 	for _, p := range []string{"/etc/os-release", "/etc/debian_version"} {
@@ -62,7 +62,7 @@ func (c *collection) addPackageMetadata() error {
 		return fmt.Errorf("WithPackageMetadata: %w", err)
 	}
 	pkgs, err := dpkgPackages(db, entries, func(format string, args ...any) {
-		c.warn("WithPackageMetadata: "+format, args...)
+		c.warn(WarnPackages, "", "WithPackageMetadata: "+format, args...)
 	})
 	if err != nil {
 		return fmt.Errorf("WithPackageMetadata: %w", err)

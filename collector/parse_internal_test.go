@@ -126,7 +126,7 @@ module	INTERNAL		X//		/abs/X		1
 	if want := "eucjp:EUC-JP latin1:ISO8859-1"; strings.Join(got, " ") != want {
 		t.Errorf("modules %q, want %q (sorted by file)", got, want)
 	}
-	if len(c.plan.Warnings) != 1 || !strings.Contains(c.plan.Warnings[0], "unknown") {
+	if w := c.plan.Warnings; len(w) != 1 || w[0].Kind != WarnMissingFile || !strings.Contains(w[0].Text, "unknown") {
 		t.Errorf("warnings %q: want one, for unknown (UTF-8 is built in)", c.plan.Warnings)
 	}
 	if n := len(g.filesFor([]string{"all"}, c)); n != 3 {

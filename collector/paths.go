@@ -139,14 +139,14 @@ func (c *collection) addTree(src, dst, top string, reason Reason, elfs *[]string
 		}
 		info, err := c.root.Lstat(s)
 		if err != nil {
-			c.warn("%s: %s skipped: %v", reason, s, err)
+			c.warn(WarnNotAdded, s, "%s: %s skipped: %v", reason, s, err)
 			continue
 		}
 		switch {
 		case info.Mode()&fs.ModeSymlink != 0:
 			target, err := c.root.Readlink(s)
 			if err != nil {
-				c.warn("%s: %s skipped: %v", reason, s, err)
+				c.warn(WarnNotAdded, s, "%s: %s skipped: %v", reason, s, err)
 				continue
 			}
 			link := &Entry{Path: d, Kind: Symlink, Mode: fs.ModeSymlink | 0o777, Target: target}
@@ -160,7 +160,7 @@ func (c *collection) addTree(src, dst, top string, reason Reason, elfs *[]string
 		case info.Mode().IsRegular():
 			err = c.addFile(d, s, info, reason, elfs)
 		default:
-			c.warn("%s: %s skipped: a %s", reason, s, typeName(info.Mode()))
+			c.warn(WarnNotAdded, s, "%s: %s skipped: a %s", reason, s, typeName(info.Mode()))
 		}
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (c *collection) followTreeLink(s, target, top string, reason Reason) {
 		via = path.Dir(s) + "/" + target
 	}
 	if err := c.addPath(via, reason, true); err != nil {
-		c.warn("%s: %s → %s: %v", reason, s, target, err)
+		c.warn(WarnNotAdded, s, "%s: %s → %s: %v", reason, s, target, err)
 	}
 }
 
@@ -250,7 +250,7 @@ func (c *collection) addEntry(e *Entry, reason Reason, once bool) error {
 			// program turned into a symlink is not the program.
 			return fmt.Errorf("cannot add %s as %s: it is %s in the plan%s", e.Path, describeEntry(e), describeEntry(old), why(old))
 		case !sameEntry(old, e):
-			c.warn("%s: planned as %s, also wanted as %s (%s): kept the first", e.Path, describeEntry(old), describeEntry(e), reason)
+			c.warn(WarnDropped, e.Path, "%s: planned as %s, also wanted as %s (%s): kept the first", e.Path, describeEntry(old), describeEntry(e), reason)
 			return nil
 		}
 		once = once || c.inRules
@@ -411,12 +411,12 @@ func (c *collection) checkSymlinks() {
 			}
 			if escapes(p, e.Target) {
 				drop = append(drop, p)
-				c.warn("dropped symlink %s → %s: it climbs above the root", p, e.Target)
+				c.warn(WarnDropped, p, "dropped symlink %s → %s: it climbs above the root", p, e.Target)
 				continue
 			}
 			if _, err := c.resolveInPlan(p); err != nil {
 				drop = append(drop, p)
-				c.warn("dropped symlink %s → %s: %v", p, e.Target, err)
+				c.warn(WarnDropped, p, "dropped symlink %s → %s: %v", p, e.Target, err)
 			}
 		}
 		if len(drop) == 0 {

@@ -115,10 +115,10 @@ type Plan struct {
 	// Executables are the ELF files that run when the programs start:
 	// each ELF program, and the interpreters of "#!" programs. Their
 	// closures in Graph are the loader's answer for the programs.
-	Executables []string `json:"executables,omitempty"`
-	Env         []string `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
-	Platform    Platform `json:"platform"`           // from the programs' ELF headers
-	Warnings    []string `json:"warnings,omitempty"` // things the user should know (dlopen…)
+	Executables []string  `json:"executables,omitempty"`
+	Env         []string  `json:"env,omitempty"`      // environment the image should set (SSL_CERT_FILE…)
+	Platform    Platform  `json:"platform"`           // from the programs' ELF headers
+	Warnings    []Warning `json:"warnings,omitempty"` // things the user should know (dlopen…), each once
 	// Excluded are the paths that WithExclude kept out, each with the
 	// pattern that matched: "/usr/lib/x86_64-linux-gnu/libssl.so.3 (*/libssl*)".
 	Excluded []string `json:"excluded,omitempty"`

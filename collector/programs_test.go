@@ -144,7 +144,7 @@ func (pt programTest) run(t *testing.T) {
 	}
 	t.Logf("%s: %d entries, %.1f MB%s", pt.name, n, float64(size)/1e6, note)
 	if len(plan.Warnings) > 0 {
-		t.Logf("warnings:\n  %s", strings.Join(plan.Warnings, "\n  "))
+		t.Logf("warnings:\n  %s", strings.ReplaceAll(warningText(plan.Warnings), "\n", "\n  "))
 	}
 	env := pt.env
 	for _, kv := range plan.Env {

@@ -138,7 +138,7 @@ func (c *collection) newOwners(rule string) ([]*dpkgOwner, *dpkgDB, error) {
 		return last.pkgs, db, nil
 	}
 	pkgs, err := dpkgOwners(db, objs, func(format string, args ...any) {
-		c.warn(rule+": "+format, args...)
+		c.warn(WarnPackages, "", rule+": "+format, args...)
 	})
 	if err != nil {
 		return nil, nil, err

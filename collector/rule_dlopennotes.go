@@ -58,13 +58,13 @@ func ruleDlopenNotes(c *collection) error {
 		}
 		notes, err := o.File.DlopenNotes()
 		if err != nil {
-			c.warn("%s: dlopen notes not read: %v", o.Path, err)
+			c.warn(WarnUnread, o.Path, "%s: dlopen notes not read: %v", o.Path, err)
 			continue
 		}
 		for _, n := range notes {
 			rank, ok := noteRank[n.Priority]
 			if !ok {
-				c.warn("%s: dlopen note for %s has priority %q, which the spec does not know: skipped", o.Path, strings.Join(n.Soname, ", "), n.Priority)
+				c.warn(WarnDlopen, o.Path, "%s: dlopen note for %s has priority %q, which the spec does not know: skipped", o.Path, strings.Join(n.Soname, ", "), n.Priority)
 				continue
 			}
 			if rank > noteRank[level] {
@@ -107,7 +107,7 @@ func (c *collection) addNoted(o *elfscan.Object, n elfscan.DlopenNote) error {
 		return c.resolve([]string{lib.Path}, map[string][]Reason{lib.Path: {reason}}, nil)
 	}
 	if n.Priority == elfscan.PriorityRequired {
-		c.warn("%s: none of %s found where dlopen by %s looks: it will fail where it needs them", what, strings.Join(n.Soname, ", "), o.Path)
+		c.warn(WarnMissingLibrary, o.Path, "%s: none of %s found where dlopen by %s looks: it will fail where it needs them", what, strings.Join(n.Soname, ", "), o.Path)
 	}
 	return nil
 }

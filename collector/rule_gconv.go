@@ -57,7 +57,7 @@ func ruleGconv(c *collection) error {
 	why := Reason{Rule: RuleGconv, Requester: describe(objs), Evidence: "iconv (" + evidence(objs, syms) + ")"}
 	dir := c.gconvDir(libc.RealPath, path.Dir(libc.Path))
 	if dir == "" {
-		c.warn("%s but the root has no gconv directory: only UTF-8, UCS-2/4 and ASCII convert", why)
+		c.warn(WarnMissingFile, "", "%s but the root has no gconv directory: only UTF-8, UCS-2/4 and ASCII convert", why)
 		return nil
 	}
 	for _, name := range []string{"gconv-modules", "gconv-modules.cache", "gconv-modules.d"} {
@@ -80,7 +80,7 @@ func ruleGconv(c *collection) error {
 		}
 		p += ".so"
 		if !c.exists(p) {
-			c.warn("gconv module %s for %s is not in the root", p, m.charset)
+			c.warn(WarnMissingFile, p, "gconv module %s for %s is not in the root", p, m.charset)
 			continue
 		}
 		if _, err := c.addLibrary(p, Reason{Rule: RuleGconv, Requester: why.Requester, Evidence: "gconv module for " + m.charset + " (" + why.Evidence + ")"}); err != nil {
@@ -181,7 +181,7 @@ func (g *gconvConfig) filesFor(charsets []string, c *collection) []gconvModule {
 			}
 		}
 		if !found && !builtinCharsets[name] {
-			c.warn("character set %s: no gconv module for it in the root", cs)
+			c.warn(WarnMissingFile, "", "character set %s: no gconv module for it in the root", cs)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].file < out[j].file })

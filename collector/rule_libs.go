@@ -39,7 +39,7 @@ func ruleLibgcc(c *collection) error {
 	}
 	found, err := c.addLibrary("libgcc_s.so.1", why)
 	if err == nil && !found {
-		c.warn("libgcc_s.so.1 is not in the root, but %s", why)
+		c.warn(WarnMissingFile, "", "libgcc_s.so.1 is not in the root, but %s", why)
 	}
 	return err
 }
@@ -98,7 +98,7 @@ func ruleCertificates(c *collection) error {
 		}
 	}
 	if bundle == "" {
-		c.warn("%s is in the closure but the root has no CA bundle (install ca-certificates): TLS servers cannot be verified", objectName(tls))
+		c.warn(WarnMissingFile, "", "%s is in the closure but the root has no CA bundle (install ca-certificates): TLS servers cannot be verified", objectName(tls))
 	} else {
 		if err := c.addPath(bundle, why, true); err != nil {
 			return err

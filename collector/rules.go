@@ -126,7 +126,7 @@ func (c *collection) addLibrary(name string, reason Reason) (bool, error) {
 	if err := c.resolve([]string{p}, map[string][]Reason{p: {reason}}, nil); err != nil {
 		// A module the loader would fail on at run time too (corrupt,
 		// another machine's): the program goes on without it.
-		c.warn("%s (%s): not added: %v", p, reason, err)
+		c.warn(WarnNotAdded, p, "%s (%s): not added: %v", p, reason, err)
 	}
 	return true, nil
 }
@@ -241,5 +241,5 @@ func (c *collection) warnDlopen() {
 	if len(objs) == 0 {
 		return
 	}
-	c.warn("%s may load libraries at run time (they import dlopen): add them with WithDlopen or WithAdd, or find them with WithTraced", describe(objs))
+	c.warn(WarnDlopen, "", "%s may load libraries at run time (they import dlopen): add them with WithDlopen or WithAdd, or find them with WithTraced", describe(objs))
 }

@@ -127,8 +127,8 @@ func TestRuleGconv(t *testing.T) {
 			t.Errorf("%s planned with no charset chosen", e.Path)
 		}
 	}
-	if !strings.Contains(strings.Join(plan.Warnings, "\n"), "NO-SUCH-SET") {
-		t.Errorf("no warning for an unknown charset: %q", plan.Warnings)
+	if !strings.Contains(warningText(plan.WarningsOf(collector.WarnMissingFile)), "NO-SUCH-SET") {
+		t.Errorf("no warning for an unknown charset:\n%s", warningText(plan.Warnings))
 	}
 }
 
@@ -183,9 +183,9 @@ func TestRuleTmpAndDlopenWarning(t *testing.T) {
 		t.Errorf("/tmp: mode %v, reasons %q", e.Mode, e.Reasons)
 	}
 	plan = collect(t, []string{"/usr/bin/perl"})
-	w := strings.Join(plan.Warnings, "\n")
-	if !strings.Contains(w, "/usr/bin/perl") || !strings.Contains(w, "dlopen") || !strings.Contains(w, "WithDlopen") {
-		t.Errorf("warnings %q: want one naming perl and --dlopen", plan.Warnings)
+	w := warningText(plan.WarningsOf(collector.WarnDlopen))
+	if !strings.Contains(w, "/usr/bin/perl") || !strings.Contains(w, "WithDlopen") {
+		t.Errorf("warnings:\n%s\nwant a dlopen one naming perl and WithDlopen", warningText(plan.Warnings))
 	}
 }
 

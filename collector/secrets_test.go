@@ -54,7 +54,7 @@ func TestTracedLeavesOutSecrets(t *testing.T) {
 	}
 	plan := collect(t, []string{"/bin/sh"}, collector.WithTraced(tracedFiles(res)...), collector.WithAdd(added, ""))
 
-	warnings := strings.Join(plan.Warnings, "\n")
+	warnings := warningText(plan.Warnings)
 	for p, why := range map[string]string{
 		dockerConfig: "registry credentials",
 		notes:        "home directory",
@@ -67,10 +67,10 @@ func TestTracedLeavesOutSecrets(t *testing.T) {
 			t.Errorf("%s planned (%s): %q", p, e.Kind, e.Reasons)
 		}
 		n := 0
-		for _, w := range plan.Warnings {
-			if strings.Contains(w, "traced "+p+" ") {
+		for _, w := range plan.WarningsOf(collector.WarnLeftOut) {
+			if w.Path == p {
 				n++
-				if !strings.Contains(w, why) || !strings.Contains(w, "WithAdd") {
+				if !strings.Contains(w.Text, why) || !strings.Contains(w.Text, "WithAdd") {
 					t.Errorf("warning %q: want it to say %q and WithAdd", w, why)
 				}
 			}
@@ -83,7 +83,7 @@ func TestTracedLeavesOutSecrets(t *testing.T) {
 		if plan.Lookup(p) == nil {
 			t.Errorf("%s not planned", p)
 		}
-		if strings.Contains(warnings, "traced "+p+" ") {
+		if _, ok := warnedAbout(plan, collector.WarnLeftOut, p); ok {
 			t.Errorf("a warning about %s:\n%s", p, warnings)
 		}
 	}

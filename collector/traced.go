@@ -104,23 +104,23 @@ func (c *collection) addTraced(files []TracedFile) error {
 		if why != "" {
 			if c.entries[p] == nil && (err != nil || c.entries[real] == nil) {
 				// Not there already by WithAdd or as a program.
-				c.warn("traced %s (%s) left out: %s (add it with WithAdd if the image needs it)", p, reason, why)
+				c.warn(WarnLeftOut, p, "traced %s (%s) left out: %s (add it with WithAdd if the image needs it)", p, reason, why)
 			}
 			continue
 		}
 		if err != nil {
-			c.warn("traced %s (%s): %v", p, reason, err)
+			c.warn(WarnNotAdded, p, "traced %s (%s): %v", p, reason, err)
 			continue
 		}
 		st, err := c.root.Lstat(real)
 		if err != nil {
-			c.warn("traced %s (%s): %v", p, reason, err)
+			c.warn(WarnNotAdded, p, "traced %s (%s): %v", p, reason, err)
 			continue
 		}
 		if !st.IsDir() {
 			var found []string
 			if err := c.addPathFound(p, reason, true, &found); err != nil {
-				c.warn("traced %s (%s): %v", p, reason, err)
+				c.warn(WarnNotAdded, p, "traced %s (%s): %v", p, reason, err)
 			}
 			if !f.StatOnly {
 				for _, e := range found {
@@ -178,7 +178,7 @@ func (c *collection) planned(p string) bool {
 func (c *collection) resolveTraced(p string, reason Reason, loaded map[string]bool) error {
 	f, err := elfscan.Open(c.root, p)
 	if err != nil {
-		c.warn("traced %s (%s): not read as ELF: %v", p, reason, err)
+		c.warn(WarnNotAdded, p, "traced %s (%s): not read as ELF: %v", p, reason, err)
 		return nil
 	}
 	switch f.Kind {
@@ -188,7 +188,7 @@ func (c *collection) resolveTraced(p string, reason Reason, loaded map[string]bo
 	}
 	g, err := c.res.Resolve(p)
 	if err != nil {
-		c.warn("traced %s (%s): closure not resolved: %v", p, reason, err)
+		c.warn(WarnNotAdded, p, "traced %s (%s): closure not resolved: %v", p, reason, err)
 		return nil
 	}
 	for _, cl := range g.Closures {
@@ -200,7 +200,7 @@ func (c *collection) resolveTraced(p string, reason Reason, loaded map[string]bo
 			if m.Reason != "" {
 				what = "not loadable: " + m.Path + ": " + m.Reason
 			}
-			c.warn("%s %s: %s, traced (%s); the traced run did not load it", m.Name, what, neededByChain(m.By, ""), reason)
+			c.warn(WarnMissingLibrary, p, "%s %s: %s, traced (%s); the traced run did not load it", m.Name, what, neededByChain(m.By, ""), reason)
 		}
 		cl.Missing = nil
 	}

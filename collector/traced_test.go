@@ -61,11 +61,11 @@ func TestTracedFiles(t *testing.T) {
 			t.Errorf("%s planned: a listed directory must not bring its tree", p)
 		}
 	}
-	w := strings.Join(plan.Warnings, "\n")
-	for _, want := range []string{"/no/such/file", "libgone.so.1 not found", "/opt/plug/libplug.so"} {
-		if !strings.Contains(w, want) {
-			t.Errorf("warnings %q: want one with %q", plan.Warnings, want)
-		}
+	if _, ok := warnedAbout(plan, collector.WarnNotAdded, "/no/such/file"); !ok {
+		t.Errorf("no warning that /no/such/file is not added:\n%s", warningText(plan.Warnings))
+	}
+	if w, _ := warnedAbout(plan, collector.WarnMissingLibrary, "/opt/plug/libplug.so"); !strings.HasPrefix(w.Text, "libgone.so.1 not found") {
+		t.Errorf("no warning that libplug.so misses libgone.so.1:\n%s", warningText(plan.Warnings))
 	}
 	if m := plan.Graph.Missing(); len(m) != 0 {
 		t.Errorf("a traced file's closure made %v missing: the run showed what the loader loads", m)
@@ -79,8 +79,8 @@ func TestTracedFiles(t *testing.T) {
 	testenv.CopyFile(t, filepath.Join(build, "libgone.so.1"), filepath.Join(dir, "opt/gone/libgone.so.1"))
 	plan = collect(t, []string{"/usr/bin/greeter"}, collector.WithRoot(newRoot(t, dir)), collector.WithTraced(append(files,
 		collector.TracedFile{Path: "/opt/gone/libgone.so.1", Reason: "opened by pid 7 (greeter)"})...))
-	if w := strings.Join(plan.Warnings, "\n"); strings.Contains(w, "libgone") {
-		t.Errorf("warnings %q: libgone.so.1 was loaded by the run", plan.Warnings)
+	if w := plan.WarningsOf(collector.WarnMissingLibrary); len(w) > 0 {
+		t.Errorf("libgone.so.1 was loaded by the run, but:\n%s", warningText(w))
 	}
 	mustEntry(t, plan, "/opt/gone/libgone.so.1")
 
@@ -93,8 +93,8 @@ func TestTracedFiles(t *testing.T) {
 	if e := mustEntry(t, plan, "/opt/plug/libplug.so"); !hasReason(e, "stat'ed by pid 7 (greeter)") {
 		t.Errorf("libplug.so reasons %q", e.Reasons)
 	}
-	if w := strings.Join(plan.Warnings, "\n"); strings.Contains(w, "libgone") || !strings.Contains(w, "/etc/shadow") {
-		t.Errorf("warnings %q: want none about the closure of a file only stat'ed, one about /etc/shadow", plan.Warnings)
+	if _, ok := warnedAbout(plan, collector.WarnLeftOut, "/etc/shadow"); !ok || len(plan.WarningsOf(collector.WarnMissingLibrary)) > 0 {
+		t.Errorf("warnings:\n%s\nwant none about the closure of a file only stat'ed, one about /etc/shadow", warningText(plan.Warnings))
 	}
 	if plan.Lookup("/etc/shadow") != nil {
 		t.Errorf("/etc/shadow planned")
@@ -110,10 +110,8 @@ func TestTracedFiles(t *testing.T) {
 // run showed what it opens.
 func TestTracedNoDlopenWarning(t *testing.T) {
 	plan := collect(t, []string{"/usr/bin/perl"}, collector.WithTraced(collector.TracedFile{Path: "/usr/bin/perl"}))
-	for _, w := range plan.Warnings {
-		if strings.Contains(w, "dlopen") {
-			t.Errorf("warning %q with a trace", w)
-		}
+	if w := plan.WarningsOf(collector.WarnDlopen); len(w) > 0 {
+		t.Errorf("dlopen warnings with a trace:\n%s", warningText(w))
 	}
 }
 

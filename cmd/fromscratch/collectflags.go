@@ -264,7 +264,7 @@ func (f *collectFlags) runTrace(prog string, args []string) ([]collector.Option,
 // that a failure is one line.
 func (s *session) printWarnings(plan *collector.Plan) {
 	for _, w := range plan.Warnings {
-		fmt.Fprintf(s.errw, "fromscratch: warning: %s\n", quote.Words(flagText(w)))
+		fmt.Fprintf(s.errw, "fromscratch: warning: %s\n", quote.Words(flagText(w.String())))
 	}
 }
 
