@@ -30,6 +30,10 @@ type dpkgDB struct {
 	lists      map[string][]byte // by NAME[:ARCH]; read by readLists or list
 	listDirErr error             // the info directory could not be listed
 	listErr    error             // a list could not be read
+
+	// Parsed once: rulePackageData asks for the same lists per object.
+	pathLists map[string][]string        // by NAME[:ARCH]: paths
+	regular   map[string]map[string]bool // by NAME[:ARCH]: the paths its md5sums list
 }
 
 // A dpkgPara is one paragraph of the status file, with the fields the
@@ -131,13 +135,43 @@ func (db *dpkgDB) listID(name, arch string) string {
 // paths returns the package's file list, one absolute path each; none
 // for a package without a list.
 func (db *dpkgDB) paths(id string) []string {
-	data, _ := db.list(id)
+	if out, ok := db.pathLists[id]; ok {
+		return out
+	}
+	data, err := db.list(id)
 	var out []string
 	for _, l := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(l, "/") {
 			out = append(out, l)
 		}
 	}
+	if err == nil {
+		if db.pathLists == nil {
+			db.pathLists = map[string][]string{}
+		}
+		db.pathLists[id] = out
+	}
+	return out
+}
+
+// regularFiles returns the paths the package's md5sums lists: the
+// regular files it installs (not its conffiles, symlinks or
+// directories). None for a package without md5sums.
+func (db *dpkgDB) regularFiles(id string) map[string]bool {
+	if out, ok := db.regular[id]; ok {
+		return out
+	}
+	out := map[string]bool{}
+	data, _ := db.root.ReadFile(path.Join(dpkgInfo, id+".md5sums"), 64<<20)
+	for _, line := range strings.Split(string(data), "\n") {
+		if _, p, ok := strings.Cut(line, "  "); ok {
+			out["/"+strings.TrimPrefix(p, "/")] = true
+		}
+	}
+	if db.regular == nil {
+		db.regular = map[string]map[string]bool{}
+	}
+	db.regular[id] = out
 	return out
 }
 

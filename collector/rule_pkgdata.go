@@ -1,8 +1,7 @@
 package collector
 
 import (
-	"bytes"
-	"debug/elf"
+	"github.com/fromscratch/fromscratch/elfscan"
 	"io/fs"
 	"path"
 	"slices"
@@ -41,6 +40,9 @@ func rulePackageData(c *collection) error {
 	if err != nil {
 		return err
 	}
+	// The objects are read in parallel, then what they name is added
+	// in order.
+	var scans []*namedScan
 	for _, pkg := range pkgs {
 		// The packages whose data the objects may name: their own, and
 		// those of the same source it depends on.
@@ -76,32 +78,71 @@ func rulePackageData(c *collection) error {
 		if len(candidate) == 0 {
 			continue
 		}
+		// What an object may be found to name, known before it is
+		// read: the candidates that are directories, not above it,
+		// and not a library's own modules. An object that can name
+		// none is not read (most libraries: their package lists no
+		// directory but those above them and the documentation's).
+		dirs := c.packageDirs(candidate, listedBy, db)
+		if len(dirs) == 0 {
+			continue
+		}
+		ownModules := map[string]bool{}
+		modules := func(d string) bool {
+			v, ok := ownModules[d]
+			if !ok {
+				v = !program && slices.Equal(listedBy[d], []string{pkg.id()}) && c.holdsELF(d, db.paths(pkg.id()))
+				ownModules[d] = v
+			}
+			return v
+		}
 		for _, img := range pkg.owns {
 			o := c.objects[img]
 			if o == nil {
 				continue
 			}
-			run := c.programELF[o.Path] || c.programELF[o.RealPath]
-			for _, d := range c.namedDirs(o.RealPath, run, candidate) {
-				if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
-					continue
-				}
-				if st, err := c.root.Lstat(d); err != nil || !st.IsDir() {
-					continue
-				}
-				if !program && slices.Equal(listedBy[d], []string{pkg.id()}) && c.holdsELF(d, db.paths(pkg.id())) {
-					continue
-				}
-				var from []string
-				for _, id := range listedBy[d] {
-					from = append(from, why[id])
-				}
-				reason := Reason{Rule: RulePackageData, Requester: objectName(o),
-					Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
-				if err := c.addPackageDir(d, listedBy[d], db, reason); err != nil {
-					return err
+			var named []string
+			for _, d := range dirs {
+				if !strings.HasPrefix(o.Path, d+"/") && !strings.HasPrefix(o.RealPath, d+"/") && !modules(d) {
+					named = append(named, d)
 				}
 			}
+			if len(named) == 0 {
+				continue
+			}
+			run := c.programELF[o.Path] || c.programELF[o.RealPath]
+			scans = append(scans, &namedScan{path: o.RealPath, program: run, want: candidate, sought: named, apply: func(found []string) error {
+				return c.addNamedDirs(o, found, listedBy, why, modules, db)
+			}})
+		}
+	}
+	c.scanNamed(scans)
+	for _, s := range scans {
+		if err := s.apply(s.found); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addNamedDirs adds the directories found named in the object o
+// (rulePackageData).
+func (c *collection) addNamedDirs(o *elfscan.Object, found []string, listedBy map[string][]string, why map[string]string, modules func(string) bool, db *dpkgDB) error {
+	for _, d := range found {
+		if strings.HasPrefix(o.Path, d+"/") || strings.HasPrefix(o.RealPath, d+"/") {
+			continue
+		}
+		if !c.isDir(d) || modules(d) {
+			continue
+		}
+		var from []string
+		for _, id := range listedBy[d] {
+			from = append(from, why[id])
+		}
+		reason := Reason{Rule: RulePackageData, Requester: objectName(o),
+			Evidence: d + ", named in " + objectName(o) + ": files of " + strings.Join(from, ", ")}
+		if err := c.addPackageDir(d, listedBy[d], db, reason); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -198,108 +239,38 @@ func (c *collection) addPackageDir(d string, ids []string, db *dpkgDB, reason Re
 	return c.resolveAdded(elfs, reason)
 }
 
-// namedDirs returns the paths among want that the file p names as
-// strings: each NUL-terminated string that is a path, or a list of them
-// separated by colons or blanks, absolute; a relative one with a slash
-// (share/x) is taken from the prefix of a program (/usr for /usr/bin/git),
-// as programs built relocatable find their data. Paths only: whether
-// each is a directory is the caller's to find.
-func (c *collection) namedDirs(p string, program bool, want map[string]bool) []string {
-	prefix := ""
-	if program && strings.HasSuffix(path.Dir(p), "/bin") {
-		prefix = path.Dir(path.Dir(p))
+// packageDirs returns, sorted, the candidates that are directories in
+// the root. A path of a list is a file or a directory: one with paths
+// listed under it is a directory, and so is none of those the listing
+// packages' md5sums name (their regular files); only the others are
+// looked at.
+func (c *collection) packageDirs(candidate map[string]bool, listedBy map[string][]string, db *dpkgDB) []string {
+	parents := map[string]bool{}
+	for p := range listedBy {
+		parents[path.Dir(p)] = true
 	}
 	var out []string
-	seen := map[string]bool{}
-	for _, data := range c.readOnlyData(p) {
-		out = namedIn(data, prefix, want, seen, out)
+	for p := range candidate {
+		if !parents[p] && !slices.ContainsFunc(listedBy[p], func(id string) bool { return !db.regularFiles(id)[p] }) {
+			continue // a regular file of every package listing it
+		}
+		if c.isDir(p) {
+			out = append(out, p)
+		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-// readOnlyData returns the contents of the file p's loadable segments
-// that are not executable, where linkers that separate code (binutils
-// since 2.31, lld) put constant strings (.rodata, and .data for tables of
-// them): a fraction of a large library. Where no segment is read-only,
-// strings share the code's: all loadable segments are returned. A file
-// debug/elf cannot read is returned whole.
-func (c *collection) readOnlyData(p string) [][]byte {
-	if f, err := c.root.Open(p); err == nil {
-		defer f.Close()
-		if ef, err := elf.NewFile(f); err == nil {
-			separate := slices.ContainsFunc(ef.Progs, func(prog *elf.Prog) bool {
-				return prog.Type == elf.PT_LOAD && prog.Flags&(elf.PF_X|elf.PF_W) == 0
-			})
-			var out [][]byte
-			for _, prog := range ef.Progs {
-				if prog.Type != elf.PT_LOAD || separate && prog.Flags&elf.PF_X != 0 || prog.Filesz == 0 || prog.Filesz > 256<<20 {
-					continue
-				}
-				b := make([]byte, prog.Filesz)
-				if _, err := f.ReadAt(b, int64(prog.Off)); err != nil {
-					out = nil
-					break
-				}
-				out = append(out, b)
-			}
-			if out != nil {
-				return out
-			}
-		}
+// isDir reports whether the root has a directory (not a link to one) at
+// p, asked of the root once.
+func (c *collection) isDir(p string) bool {
+	key := "package-data:isdir:" + p
+	if v, ok := c.cache[key]; ok {
+		return v.(bool)
 	}
-	data, err := c.root.ReadFile(p, 256<<20)
-	if err != nil {
-		return nil
-	}
-	return [][]byte{data}
-}
-
-// namedIn appends to out the paths of want that data names (namedDirs).
-func namedIn(data []byte, prefix string, want, seen map[string]bool, out []string) []string {
-	// Each string with a slash, once: from the NUL before its first
-	// slash to the NUL after it.
-	for off := 0; off < len(data); {
-		i := bytes.IndexByte(data[off:], '/')
-		if i < 0 {
-			break
-		}
-		i += off
-		start := off + bytes.LastIndexByte(data[off:i], 0) + 1
-		end := bytes.IndexByte(data[i:], 0)
-		if end < 0 {
-			end = len(data) - i
-		}
-		end += i
-		off = end + 1
-		if end-start < 4 || end-start > 4096 {
-			continue
-		}
-		for str := data[start:end]; len(str) > 0; {
-			f := str
-			if j := bytes.IndexAny(str, ": \t"); j >= 0 {
-				f, str = str[:j], str[j+1:]
-			} else {
-				str = nil
-			}
-			if len(f) == 0 || bytes.IndexByte(f, '/') < 0 {
-				continue
-			}
-			if f[0] == '/' {
-				if want[string(f)] && !seen[string(f)] { // no copy unless found
-					seen[string(f)] = true
-					out = append(out, string(f))
-				}
-				continue
-			}
-			if prefix == "" || f[0] == '.' {
-				continue
-			}
-			if s := path.Join(prefix, string(f)); want[s] && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
-		}
-	}
-	return out
+	st, err := c.root.Lstat(p)
+	v := err == nil && st.IsDir()
+	c.cache[key] = v
+	return v
 }
