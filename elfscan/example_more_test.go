@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/fromscratch/fromscratch/elfscan"
 )
@@ -42,4 +44,40 @@ func ExampleGraph_Missing() {
 	}
 	// Output:
 	// libgone.so.1 (needed by /usr/bin/app): not found
+}
+
+// An InputLog records what a Root reads of the host, so that an answer
+// computed from it can be kept and reused while nothing it read has
+// changed: fromscratch's run cache replays deps this way.
+func ExampleInputLog() {
+	dir := exampleRoot().Dir()
+	defer os.RemoveAll(dir)
+	inputs := elfscan.NewInputLog()
+	root, err := elfscan.NewRoot(dir, elfscan.WithInputLog(inputs))
+	if err != nil {
+		log.Fatal(err)
+	}
+	g, err := elfscan.NewResolver(elfscan.WithRoot(root)).Resolve("/usr/bin/app")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(g.Missing()), "missing")
+
+	// Later: the answer stands while no input has changed.
+	changed := false
+	for _, in := range inputs.Inputs() {
+		changed = changed || in.Changed()
+	}
+	fmt.Println("changed:", changed)
+	// A library appears where the loader looked for libgone.so.1.
+	os.WriteFile(filepath.Join(dir, "usr/lib/app/libgone.so.1"), nil, 0o644)
+	for _, in := range inputs.Inputs() {
+		if in.Stat.Err != 0 && in.Changed() {
+			fmt.Println("was missing, is there now:", strings.TrimPrefix(in.Path, dir))
+		}
+	}
+	// Output:
+	// 1 missing
+	// changed: false
+	// was missing, is there now: /usr/lib/app/libgone.so.1
 }

@@ -38,6 +38,8 @@ type Root struct {
 	mu    sync.Mutex
 	nodes map[string]pathNode // real path inside the root → what lstat found
 	walks map[walkKey]walked  // successful walks, as Walk gave them
+
+	inputs *InputLog // where what is read of the host is recorded, if anywhere
 }
 
 // walkKey is one walk: a path and whether its last symlink is followed.
@@ -61,7 +63,7 @@ type pathNode struct {
 }
 
 // NewRoot returns the Root for the host directory dir.
-func NewRoot(dir string) (*Root, error) {
+func NewRoot(dir string, opts ...RootOption) (*Root, error) {
 	if dir == "" {
 		dir = "/"
 	}
@@ -81,7 +83,11 @@ func NewRoot(dir string) (*Root, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("elfscan: root %s: not a directory", dir)
 	}
-	return &Root{dir: abs}, nil
+	r := &Root{dir: abs}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
 }
 
 // HostRoot returns a Root of the host's own filesystem.
@@ -97,7 +103,11 @@ func (r *Root) lookupNode(p string) pathNode {
 		return n
 	}
 	var st unix.Stat_t
-	if err := unix.Lstat(r.HostPath(p), &st); err != nil {
+	err := unix.Lstat(r.HostPath(p), &st)
+	if r.inputs != nil {
+		r.inputs.add(r.HostPath(p), statOf(&st, err))
+	}
+	if err != nil {
 		n.err = err
 	} else {
 		n.mode = fileMode(st.Mode)
@@ -250,6 +260,9 @@ func (r *Root) Lstat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.inputs != nil {
+		r.inputs.addLstat(r.HostPath(real))
+	}
 	st, err := os.Lstat(r.HostPath(real))
 	return st, prefixed(err)
 }
@@ -259,6 +272,9 @@ func (r *Root) Stat(p string) (fs.FileInfo, error) {
 	real, _, err := r.Resolve(p)
 	if err != nil {
 		return nil, err
+	}
+	if r.inputs != nil {
+		r.inputs.addLstat(r.HostPath(real))
 	}
 	st, err := os.Lstat(r.HostPath(real))
 	return st, prefixed(err)
@@ -270,6 +286,9 @@ func (r *Root) Readlink(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if r.inputs != nil {
+		r.inputs.addLstat(r.HostPath(real))
+	}
 	target, err := os.Readlink(r.HostPath(real))
 	return target, prefixed(err)
 }
@@ -279,6 +298,9 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 	real, _, err := r.Resolve(p)
 	if err != nil {
 		return nil, err
+	}
+	if r.inputs != nil {
+		r.inputs.addLstat(r.HostPath(real))
 	}
 	entries, err := os.ReadDir(r.HostPath(real))
 	return entries, prefixed(err)
@@ -317,6 +339,9 @@ func (r *Root) openFD(p string) (int, int64, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
 		return -1, 0, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	if r.inputs != nil {
+		r.inputs.add(r.HostPath(real), statOf(&st, nil))
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
