@@ -17,21 +17,26 @@ import (
 // rules on; and the floor, a loop that only opens each file of the
 // closure and reads its headers and dynamic section. objects is filled
 // by the in-process run, which goes first. cleanup removes the build.
-func cliContenders(files []string, objects map[string]bool) (list, rules, floor *contender, cleanup func(), err error) {
+func cliContenders(files []string, objects map[string]bool) (cli cliRows, floor *contender, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "fromscratch-bench-")
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return cliRows{}, nil, nil, err
 	}
 	cleanup = func() { os.RemoveAll(dir) }
 	bin := filepath.Join(dir, "fromscratch")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/fromscratch")
 	if out, err := build.CombinedOutput(); err != nil {
 		cleanup()
-		return nil, nil, nil, nil, fmt.Errorf("go build ./cmd/fromscratch: %v\n%s", err, out)
+		return cliRows{}, nil, nil, fmt.Errorf("go build ./cmd/fromscratch: %v\n%s", err, out)
 	}
-	cli := func(args ...string) func(int) error {
+	cache := filepath.Join(dir, "cache")
+	run := func(cached bool, args ...string) func(int) error {
+		if !cached {
+			args = append(args, "--no-cache")
+		}
 		return func(int) error {
 			cmd := exec.Command(bin, append(args, files...)...)
+			cmd.Env = append(os.Environ(), "FROMSCRATCH_CACHE="+cache)
 			var ee *exec.ExitError
 			// Exit 1: done, some library missing (a program of the
 			// directory whose library is not installed).
@@ -41,8 +46,17 @@ func cliContenders(files []string, objects map[string]bool) (list, rules, floor 
 			return nil
 		}
 	}
-	list = &contender{name: "deps --list (CLI)", run: cli("deps", "--list")}
-	rules = &contender{name: "deps, rules on (CLI)", run: cli("deps")}
+	// Cold: --no-cache, every run does the work. Warm: the run cache
+	// filled by the untimed warm-up run, each run replays it after
+	// checking that nothing it read has changed.
+	cli = cliRows{
+		list:      &contender{name: "deps --list (CLI)", run: run(false, "deps", "--list")},
+		rules:     &contender{name: "deps, rules on (CLI)", run: run(false, "deps")},
+		listWarm:  &contender{name: "deps --list (CLI, cached)", warm: true, run: run(true, "deps", "--list")},
+		rulesWarm: &contender{name: "deps, rules (CLI, cached)", warm: true, run: run(true, "deps")},
+	}
+	cli.listWarm.note = "run cache filled by a warm-up run: replayed after checking each file the run read"
+	cli.rulesWarm.note = cli.listWarm.note
 	floor = &contender{name: "floor", run: func(int) error {
 		paths := make([]string, 0, len(objects))
 		for p := range objects {
@@ -57,8 +71,16 @@ func cliContenders(files []string, objects map[string]bool) (list, rules, floor 
 		return nil
 	}}
 	floor.note = "open each file of the closure, pread its ELF and program headers and dynamic segment"
-	return list, rules, floor, cleanup, nil
+	return cli, floor, cleanup, nil
 }
+
+// cliRows are the CLI's contenders: deps --list and deps with its rules,
+// each cold (--no-cache) and with the run cache warm.
+type cliRows struct {
+	list, rules, listWarm, rulesWarm *contender
+}
+
+func (c cliRows) all() []*contender { return []*contender{c.list, c.rules, c.listWarm, c.rulesWarm} }
 
 // readDynamic reads what the loader reads of a file before it maps it:
 // the ELF header, the program headers and the dynamic segment, with pread

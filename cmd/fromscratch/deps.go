@@ -35,20 +35,29 @@ A name with a control character (newline, escape) or bytes that are not
 UTF-8, or that starts with '"', is printed as a Go string literal
 ("a\nb", "caf\xe9"), as ls and git quote names. --json writes each byte
 that is not UTF-8 as the lone surrogate \udcXX (Python's surrogateescape:
-os.fsencode(json.loads(...)) gives the name's bytes back).`,
+os.fsencode(json.loads(...)) gives the name's bytes back).
+
+The same deps command line run again is answered from the run cache, as
+go test answers an unchanged test, when none of the files it read (each
+path looked up, listed or opened, and each found missing) has changed
+inode, size, mode or times, and the environment, working directory and
+fromscratch itself are the same. A run that read a file changed less than
+2 seconds before it ended is not kept. --no-cache, or FROMSCRATCH_CACHE=off,
+turns it off; --trace, --check, --from, --base and --resolver=loader runs
+are never kept.`,
 	flags: func(fs *pflag.FlagSet) func(*session, []string) error {
 		var cf collectFlags
-		var list, asJSON, plan bool
+		var list, asJSON, plan, noCache bool
 		var base string
 		fs.BoolVar(&list, "list", false, "print one absolute path per line: each FILE, its interpreter, then every library in load order, each once")
 		fs.BoolVar(&asJSON, "json", false, "print the whole graph, and the run-time extras, as JSON")
 		fs.BoolVar(&plan, "plan", false, "print every entry of the root filesystem that rootfs would write, with its reasons")
+		fs.BoolVar(&noCache, "no-cache", false, runCacheHelp)
 		fs.StringVar(&base, "base", "", "with --plan: leave out, and list last, what the image `REF` has already, as 'image --base REF' does")
 		cf.register(fs)
 		cf.checks.reportOnly = true
 		return func(s *session, _ []string) error {
 			cf.ses = s
-			out := s.out
 			defer cf.closeFrom()
 			// deps reads headers and prints: its heap is the graph, which
 			// it keeps to the end, and a run is milliseconds long. At the
@@ -61,6 +70,15 @@ os.fsencode(json.loads(...)) gives the name's bytes back).`,
 			if base != "" && !plan {
 				return usageError{fmt.Errorf("--base goes with --plan")}
 			}
+			// Only what reads the root alone may be replayed: not a
+			// traced or checked run, an image, or the host's loader.
+			if !noCache && !cf.trace && !cf.checks.on() && cf.from == "" && base == "" && cf.resolver != "loader" {
+				if err := s.useRunCache(); err != nil {
+					return err
+				}
+				cf.inputs = s.inputs
+			}
+			out := s.out
 			paths, _, err := cf.fileArgs(fs)
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/fromscratch/fromscratch/elfscan"
 	"github.com/fromscratch/fromscratch/internal/quote"
 )
 
@@ -36,6 +37,12 @@ type command struct {
 type session struct {
 	out, errw io.Writer
 	ctx       context.Context
+	args      []string // the command line after "fromscratch"
+
+	// With the run cache (useRunCache): what the Roots read, and keep,
+	// which keeps the output under the command line.
+	inputs *elfscan.InputLog
+	keep   func(exit int)
 }
 
 var commands = []*command{depsCommand, rootfsCommand, imageCommand, versionCommand}
@@ -112,14 +119,29 @@ func runCommand(c *command, args []string, out, errw io.Writer) int {
 		return 0
 	}
 	ctx, stop := cancelOnSignal()
-	err := do(&session{out: out, errw: errw, ctx: ctx}, fs.Args())
+	s := &session{out: out, errw: errw, ctx: ctx, args: append([]string{c.name}, args...)}
+	err := do(s, fs.Args())
 	stop()
-	var ue usageError
+	var r replayed
+	if errors.As(err, &r) {
+		return int(r)
+	}
 	if err != nil {
 		if code, ok := interruptedExit(ctx, errw, c.name); ok {
 			return code
 		}
 	}
+	code := exitStatus(c, s.errw, err)
+	if s.keep != nil && code != exitError {
+		s.keep(code)
+	}
+	return code
+}
+
+// exitStatus prints err, if it has anything to say, and returns the exit
+// status it means.
+func exitStatus(c *command, errw io.Writer, err error) int {
+	var ue usageError
 	switch {
 	case err == nil:
 		return 0

@@ -19,6 +19,7 @@ type resolveFlags struct {
 	resolver    string
 	ldSoConf    bool
 	workdir     string
+	inputs      *elfscan.InputLog // where the Roots record what they read (the run cache), if anywhere
 }
 
 func (f *resolveFlags) register(fs *pflag.FlagSet) {
@@ -34,7 +35,7 @@ func (f *resolveFlags) register(fs *pflag.FlagSet) {
 // options turns the flags into resolver options.
 func (f *resolveFlags) options() ([]elfscan.Option, error) {
 	var opts []elfscan.Option
-	root, err := elfscan.NewRoot(f.root)
+	root, err := elfscan.NewRoot(f.root, elfscan.WithInputLog(f.inputs))
 	if err != nil {
 		return nil, err
 	}
