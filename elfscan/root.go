@@ -256,54 +256,60 @@ func (r *Root) walk(p string, links *[]Link, followLast bool) (string, error) {
 
 // Lstat describes p without following a final symlink.
 func (r *Root) Lstat(p string) (fs.FileInfo, error) {
-	real, _, err := r.ResolveParent(p)
+	host, err := r.hostInput(p, false)
 	if err != nil {
 		return nil, err
 	}
-	if r.inputs != nil {
-		r.inputs.addLstat(r.HostPath(real))
-	}
-	st, err := os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(host)
 	return st, prefixed(err)
 }
 
 // Stat describes the file p names, following symlinks inside the root.
 func (r *Root) Stat(p string) (fs.FileInfo, error) {
-	real, _, err := r.Resolve(p)
+	host, err := r.hostInput(p, true)
 	if err != nil {
 		return nil, err
 	}
-	if r.inputs != nil {
-		r.inputs.addLstat(r.HostPath(real))
-	}
-	st, err := os.Lstat(r.HostPath(real))
+	st, err := os.Lstat(host)
 	return st, prefixed(err)
 }
 
 // Readlink returns the content of the symlink p.
 func (r *Root) Readlink(p string) (string, error) {
-	real, _, err := r.ResolveParent(p)
+	host, err := r.hostInput(p, false)
 	if err != nil {
 		return "", err
 	}
-	if r.inputs != nil {
-		r.inputs.addLstat(r.HostPath(real))
-	}
-	target, err := os.Readlink(r.HostPath(real))
+	target, err := os.Readlink(host)
 	return target, prefixed(err)
 }
 
 // ReadDir lists the directory p.
 func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
-	real, _, err := r.Resolve(p)
+	host, err := r.hostInput(p, true)
 	if err != nil {
 		return nil, err
 	}
-	if r.inputs != nil {
-		r.inputs.addLstat(r.HostPath(real))
-	}
-	entries, err := os.ReadDir(r.HostPath(real))
+	entries, err := os.ReadDir(host)
 	return entries, prefixed(err)
+}
+
+// hostInput resolves p (its last symlink too if followLast) and returns
+// the host path to ask the kernel about, recorded in the input log first.
+func (r *Root) hostInput(p string, followLast bool) (string, error) {
+	resolve := r.ResolveParent
+	if followLast {
+		resolve = r.Resolve
+	}
+	real, _, err := resolve(p)
+	if err != nil {
+		return "", err
+	}
+	host := r.HostPath(real)
+	if r.inputs != nil {
+		r.inputs.addLstat(host)
+	}
+	return host, nil
 }
 
 // Open opens the regular file p for reading. The kernel re-checks that the
