@@ -143,31 +143,28 @@ func sharedElems(a, b string) []string {
 	return ea[:k]
 }
 
-// readOnlyData returns the contents of the file p's loadable segments
-// that are not executable, where linkers that separate code (binutils
-// since 2.31, lld) put constant strings (.rodata, and .data for tables of
-// them): a fraction of a large library. Where no segment is read-only,
-// strings share the code's: all loadable segments are returned. A file
-// debug/elf cannot read is returned whole. The segments are read into
-// buf, or mapped where they are large (no copy of a 50 MB program);
-// release unmaps them.
+// readOnlyData returns the parts of the file p where constant strings
+// are: the sections that are loaded and neither code nor tables of
+// another kind (stringSection), where the file has section headers;
+// else its loadable segments that are not executable, where linkers that
+// separate code (binutils since 2.31, lld) put .rodata, or all loadable
+// segments where none is read-only. A large library has most of its bytes
+// elsewhere: code, unwind tables, Go's pclntab. A file debug/elf cannot
+// read is returned whole. The parts are read into buf, or mapped where
+// they are large (no copy of a 50 MB program); release unmaps them.
 func (c *collection) readOnlyData(p string, buf []byte) (segs [][]byte, _ []byte, release func()) {
 	release = func() {}
 	if f, err := c.root.Open(p); err == nil {
 		defer f.Close()
 		if ef, err := elf.NewFile(f); err == nil {
-			separate := slices.ContainsFunc(ef.Progs, func(prog *elf.Prog) bool {
-				return prog.Type == elf.PT_LOAD && prog.Flags&(elf.PF_X|elf.PF_W) == 0
-			})
+			parts := stringParts(ef)
 			var out [][]byte
 			var size uint64
-			for _, prog := range ef.Progs {
-				if readSegment(prog, separate) {
-					size += prog.Filesz
-				}
+			for _, pt := range parts {
+				size += pt.size
 			}
 			if size >= 1<<20 {
-				if out, unmap := mapSegments(f, ef, separate); out != nil {
+				if out, unmap := mapParts(f, parts); out != nil {
 					return out, buf, unmap
 				}
 			}
@@ -175,19 +172,16 @@ func (c *collection) readOnlyData(p string, buf []byte) (segs [][]byte, _ []byte
 				buf = make([]byte, size)
 			}
 			buf = buf[:0]
-			for _, prog := range ef.Progs {
-				if !readSegment(prog, separate) {
-					continue
-				}
-				b := buf[len(buf) : len(buf)+int(prog.Filesz)]
-				buf = buf[:len(buf)+int(prog.Filesz)]
-				if _, err := f.ReadAt(b, int64(prog.Off)); err != nil {
+			for _, pt := range parts {
+				b := buf[len(buf) : len(buf)+int(pt.size)]
+				buf = buf[:len(buf)+int(pt.size)]
+				if _, err := f.ReadAt(b, int64(pt.off)); err != nil {
 					out = nil
 					break
 				}
 				out = append(out, b)
 			}
-			if out != nil {
+			if out != nil || len(parts) == 0 {
 				return out, buf, release
 			}
 		}
@@ -199,29 +193,67 @@ func (c *collection) readOnlyData(p string, buf []byte) (segs [][]byte, _ []byte
 	return [][]byte{data}, buf, release
 }
 
-// readSegment reports whether readOnlyData reads the segment prog.
-func readSegment(prog *elf.Prog, separate bool) bool {
-	return prog.Type == elf.PT_LOAD && !(separate && prog.Flags&elf.PF_X != 0) && prog.Filesz > 0 && prog.Filesz <= 256<<20
+// A part is a span of a file that readOnlyData reads.
+type part struct{ off, size uint64 }
+
+// maxPart is the largest part read: one larger is not a compiler's.
+const maxPart = 256 << 20
+
+// stringParts are the spans of ef that readOnlyData reads.
+func stringParts(ef *elf.File) []part {
+	var out []part
+	for _, s := range ef.Sections {
+		if stringSection(s) && s.Size > 0 && s.Size <= maxPart {
+			out = append(out, part{s.Offset, s.Size})
+		}
+	}
+	if out != nil {
+		return out
+	}
+	separate := slices.ContainsFunc(ef.Progs, func(prog *elf.Prog) bool {
+		return prog.Type == elf.PT_LOAD && prog.Flags&(elf.PF_X|elf.PF_W) == 0
+	})
+	for _, prog := range ef.Progs {
+		if prog.Type == elf.PT_LOAD && !(separate && prog.Flags&elf.PF_X != 0) && prog.Filesz > 0 && prog.Filesz <= maxPart {
+			out = append(out, part{prog.Off, prog.Filesz})
+		}
+	}
+	return out
 }
 
-// mapSegments maps the span of f that holds the segments readOnlyData
-// reads, read-only, and returns them; nil where a segment is past the
-// end of the file or the mapping fails. The caller's goroutine must
-// recover from a fault (scanNamed does): the file may shrink while it
-// is mapped.
-func mapSegments(f *os.File, ef *elf.File, separate bool) ([][]byte, func()) {
+// stringSection reports whether the section s may hold the strings a
+// program names its directories with: loaded, not code, with contents
+// (.rodata, .data, .dynstr, .data.rel.ro's tables, Go's .noptrdata),
+// and none of the tables that hold only numbers or source file names.
+func stringSection(s *elf.Section) bool {
+	if s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 {
+		return false
+	}
+	if s.Type != elf.SHT_PROGBITS && s.Type != elf.SHT_STRTAB {
+		return false
+	}
+	switch s.Name {
+	case ".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".gopclntab", ".got", ".got.plt":
+		return false
+	}
+	return true
+}
+
+// mapParts maps the span of f that holds parts, read-only, and returns
+// them; nil where a part is past the end of the file or the mapping
+// fails. The caller's goroutine must recover from a fault (scanNamed
+// does): the file may shrink while it is mapped.
+func mapParts(f *os.File, parts []part) ([][]byte, func()) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, nil
 	}
 	lo, hi := uint64(math.MaxUint64), uint64(0)
-	for _, prog := range ef.Progs {
-		if readSegment(prog, separate) {
-			if prog.Off+prog.Filesz > uint64(st.Size()) || prog.Off+prog.Filesz < prog.Off {
-				return nil, nil
-			}
-			lo, hi = min(lo, prog.Off), max(hi, prog.Off+prog.Filesz)
+	for _, pt := range parts {
+		if pt.off+pt.size > uint64(st.Size()) || pt.off+pt.size < pt.off {
+			return nil, nil
 		}
+		lo, hi = min(lo, pt.off), max(hi, pt.off+pt.size)
 	}
 	if hi == 0 {
 		return nil, nil
@@ -232,10 +264,8 @@ func mapSegments(f *os.File, ef *elf.File, separate bool) ([][]byte, func()) {
 		return nil, nil
 	}
 	var out [][]byte
-	for _, prog := range ef.Progs {
-		if readSegment(prog, separate) {
-			out = append(out, m[prog.Off-lo:prog.Off-lo+prog.Filesz])
-		}
+	for _, pt := range parts {
+		out = append(out, m[pt.off-lo:pt.off-lo+pt.size])
 	}
 	return out, func() { unix.Munmap(m) }
 }
