@@ -23,30 +23,34 @@ type statted struct {
 
 // resolveOnce is c.root.Resolve(p), once per path.
 func (c *collection) resolveOnce(p string) (string, []elfscan.Link, error) {
-	m, _ := c.cache["resolved"].(map[string]resolved)
-	if m == nil {
-		m = map[string]resolved{}
-		c.cache["resolved"] = m
-	}
-	r, ok := m[p]
-	if !ok {
+	r := once(c, "resolved", p, func() (r resolved) {
 		r.real, r.links, r.err = c.root.Resolve(p)
-		m[p] = r
-	}
+		return r
+	})
 	return r.real, r.links, r.err
 }
 
 // lstatOnce is c.root.Lstat(p), once per path.
 func (c *collection) lstatOnce(p string) (fs.FileInfo, error) {
-	m, _ := c.cache["lstat"].(map[string]statted)
-	if m == nil {
-		m = map[string]statted{}
-		c.cache["lstat"] = m
-	}
-	s, ok := m[p]
-	if !ok {
+	s := once(c, "lstat", p, func() (s statted) {
 		s.st, s.err = c.root.Lstat(p)
-		m[p] = s
-	}
+		return s
+	})
 	return s.st, s.err
+}
+
+// once returns what compute gives for p, asked once per path in the
+// collection's cache under name.
+func once[V any](c *collection, name, p string, compute func() V) V {
+	m, _ := c.cache[name].(map[string]V)
+	if m == nil {
+		m = map[string]V{}
+		c.cache[name] = m
+	}
+	v, ok := m[p]
+	if !ok {
+		v = compute()
+		m[p] = v
+	}
+	return v
 }

@@ -202,20 +202,16 @@ type Link struct {
 
 // Resolve follows every symlink in p and returns the real path inside the
 // root, with the links met on the way in the order they were followed.
-func (r *Root) Resolve(p string) (string, []Link, error) {
-	var links []Link
-	real, err := r.walk("/"+p, &links, true)
-	if err != nil {
-		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
-	}
-	return real, links, nil
-}
+func (r *Root) Resolve(p string) (string, []Link, error) { return r.resolve(p, true) }
 
 // ResolveParent follows the symlinks in the directory part of p, but not a
 // final symlink: the result names p itself (which may be a symlink).
-func (r *Root) ResolveParent(p string) (string, []Link, error) {
+func (r *Root) ResolveParent(p string) (string, []Link, error) { return r.resolve(p, false) }
+
+// resolve is Resolve, or ResolveParent when followLast is false.
+func (r *Root) resolve(p string, followLast bool) (string, []Link, error) {
 	var links []Link
-	real, err := r.walk("/"+p, &links, false)
+	real, err := r.walk("/"+p, &links, followLast)
 	if err != nil {
 		return "", links, prefixed(&fs.PathError{Op: "resolve", Path: p, Err: err})
 	}
@@ -297,11 +293,7 @@ func (r *Root) ReadDir(p string) ([]fs.DirEntry, error) {
 // hostInput resolves p (its last symlink too if followLast) and returns
 // the host path to ask the kernel about, recorded in the input log first.
 func (r *Root) hostInput(p string, followLast bool) (string, error) {
-	resolve := r.ResolveParent
-	if followLast {
-		resolve = r.Resolve
-	}
-	real, _, err := resolve(p)
+	real, _, err := r.resolve(p, followLast)
 	if err != nil {
 		return "", err
 	}
